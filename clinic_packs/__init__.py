@@ -2,14 +2,36 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.pool import Pool
 
-from . import pack
+from . import consent, invoice, ir, pack, party, redemption, wizard
 
 __all__ = ['register']
 
 
 def register():
     Pool.register(
+        consent.ConsentTemplate,
+        consent.Consent,
+        consent.Attachment,
         pack.Template,
         pack.TemplateService,
         pack.TemplateServiceCategory,
+        pack.Pack,
+        pack.PackEvent,
+        redemption.Redemption,
+        redemption.RedeemStart,
+        wizard.ExtendStart,
+        wizard.MergeStart,
+        wizard.RefundStart,
+        wizard.TransferStart,
+        invoice.Invoice,
+        invoice.InvoiceLine,
+        party.Party,
+        ir.Cron,
         module='clinic_packs', type_='model')
+    Pool.register(
+        redemption.Redeem,
+        wizard.Extend,
+        wizard.Merge,
+        wizard.Refund,
+        wizard.Transfer,
+        module='clinic_packs', type_='wizard')

@@ -1,9 +1,20 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from sql.conditionals import Coalesce
+
+from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, fields)
+    DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields)
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+
+from . import value
+from .exceptions import PackAccessError, PackError, RedemptionError
 
 UNITS = [
     ('session', "Sessions"),
@@ -69,6 +80,10 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         help="Whether the pack can be transferred to another patient.")
     refund_policy = fields.Selection(
         REFUND_POLICIES, "Refund Policy", required=True)
+    consent_template = fields.Many2One(
+        'clinic.consent.template', "Required Consent",
+        domain=[('company', '=', Eval('company', -1))],
+        help="The terms the patient must sign before the pack is active.")
     reminder_days = fields.Integer(
         "Reminder Days",
         domain=['OR',
@@ -121,6 +136,22 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
             return None
         return self.quantity + (self.bonus_quantity or 0)
 
+    def get_rec_name(self, name):
+        return self.name
+
+    def is_eligible(self, product):
+        "Whether a pack of this template can pay for product."
+        if not self.services and not self.service_categories:
+            return True
+        if product in self.services:
+            return True
+        categories = set(self.service_categories)
+        return bool(categories & set(product.template.categories_all))
+
+    def compute_expiry_date(self, start_date):
+        return value.expiry_date(
+            start_date, self.validity_months, self.validity_days)
+
 
 class TemplateService(ModelSQL):
     "Pack Template - Eligible Service"
@@ -140,3 +171,1038 @@ class TemplateServiceCategory(ModelSQL):
         ondelete='CASCADE')
     category = fields.Many2One(
         'product.category', "Category", required=True, ondelete='CASCADE')
+
+
+STATES = [
+    ('draft', "Draft"),
+    ('active', "Active"),
+    ('exhausted', "Exhausted"),
+    ('expired', "Expired"),
+    ('refunded', "Refunded"),
+    ('cancelled', "Cancelled"),
+    ('merged', "Merged"),
+    ]
+QUANTITY_DIGITS = (16, 4)
+
+
+class Pack(Workflow, ModelSQL, ModelView):
+    "Pack"
+    __name__ = 'clinic.pack'
+    _rec_name = 'number'
+
+    _draft = {'readonly': Eval('state') != 'draft'}
+
+    number = fields.Char("Number", readonly=True)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_draft)
+    party = fields.Many2One(
+        'party.party', "Patient", required=True, states=_draft,
+        context={'company': Eval('company', -1)}, depends=['company'])
+    template = fields.Many2One(
+        'clinic.pack.template', "Template", required=True, states=_draft,
+        domain=[('company', '=', Eval('company', -1))])
+    unit = fields.Function(
+        fields.Selection(UNITS, "Unit"), 'on_change_with_unit')
+    unit_string = unit.translated('unit')
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True, states=_draft)
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
+    start_date = fields.Date("Start Date", required=True, states=_draft)
+    expiry_date = fields.Date(
+        "Expiry Date", states=_draft,
+        domain=['OR',
+            ('expiry_date', '=', None),
+            ('expiry_date', '>=', Eval('start_date', None)),
+            ],
+        help="The last day the pack is valid; empty for no expiry.")
+    grace_end_date = fields.Function(
+        fields.Date("Grace End Date",
+            help="The last day a session can still be redeemed."),
+        'get_grace_end_date')
+    quantity = fields.Numeric(
+        "Quantity", digits=QUANTITY_DIGITS, required=True, states=_draft,
+        domain=[('quantity', '>', 0)],
+        help="N: the units of the pack, bonus included.")
+    redeemed_quantity = fields.Numeric(
+        "Redeemed Quantity", digits=QUANTITY_DIGITS, readonly=True,
+        required=True)
+    remaining_quantity = fields.Numeric(
+        "Remaining Quantity", digits=QUANTITY_DIGITS, readonly=True,
+        required=True)
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', required=True,
+        states=_draft, domain=[('amount', '>=', 0)],
+        help="P: the price paid, excluding tax, in company currency.")
+    remaining_amount = Monetary(
+        "Remaining Value", currency='currency', digits='currency',
+        readonly=True, required=True,
+        help="G: the value still owed to the patient (contract liability).")
+    unit_value = fields.Numeric(
+        "Unit Value", readonly=True,
+        help="k: the value of one unit, kept unrounded.")
+    progress = fields.Function(
+        fields.Char("Progress"), 'get_progress')
+    refund_quote = fields.Function(Monetary(
+            "Refund Quote", currency='currency', digits='currency',
+            help="What the patient would get back today under the "
+            "template's refund policy."),
+        'get_refund_quote')
+    funder = fields.Many2One(
+        'party.party', "Funder", states=_draft,
+        context={'company': Eval('company', -1)}, depends=['company'],
+        help="The insurer or agency paying for the pack.")
+    funder_reference = fields.Char(
+        "Funder Reference", states=_draft,
+        help="The referral or approval number.")
+    funder_start_date = fields.Date(
+        "Approved From", states=_draft)
+    funder_end_date = fields.Date(
+        "Approved Until", states=_draft,
+        domain=['OR',
+            ('funder_end_date', '=', None),
+            ('funder_start_date', '=', None),
+            ('funder_end_date', '>=', Eval('funder_start_date', None)),
+            ])
+    origin = fields.Reference(
+        "Origin", selection='get_origin', readonly=True)
+    consent = fields.Many2One(
+        'clinic.consent', "Consent", states=_draft,
+        domain=[
+            ('party', '=', Eval('party', -1)),
+            ('state', '=', 'signed'),
+            ])
+    redemptions = fields.One2Many(
+        'clinic.pack.redemption', 'pack', "Redemptions", readonly=True)
+    merged_into = fields.Many2One(
+        'clinic.pack', "Merged Into", readonly=True)
+    merged_from = fields.One2Many(
+        'clinic.pack', 'merged_into', "Merged From", readonly=True)
+    events = fields.One2Many(
+        'clinic.pack.event', 'pack', "History", readonly=True)
+    reminder_sent = fields.Many2One(
+        'ir.email', "Reminder Sent", readonly=True,
+        help="The expiry reminder email, sent once per pack.")
+    note = fields.Text("Note")
+
+    del _draft
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Equality()),
+                    (t.state, Index.Equality())),
+                Index(t, (t.expiry_date, Index.Range()),
+                    where=t.state.in_(['active', 'expired'])),
+                Index(t, (t.origin, Index.Equality())),
+                })
+        cls._order = [
+            ('start_date', 'DESC NULLS FIRST'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('draft', 'cancelled'),
+            ('active', 'cancelled'),
+            ('active', 'exhausted'),
+            ('exhausted', 'active'),
+            ('active', 'expired'),
+            ('expired', 'active'),
+            ('active', 'merged'),
+            ('draft', 'refunded'),
+            ('active', 'refunded'),
+            ('expired', 'refunded'),
+            }
+        cls._buttons.update({
+                'activate': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(['draft', 'active']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'redeem': {
+                    'invisible': ~Eval('state').in_(['active', 'expired']),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'extend': {
+                    'invisible': ~Eval('state').in_(
+                        ['active', 'expired', 'exhausted']),
+                    'icon': 'tryton-date',
+                    'depends': ['state'],
+                    },
+                'transfer': {
+                    'invisible': ~Eval('state').in_(['draft', 'active']),
+                    'icon': 'tryton-switch',
+                    'depends': ['state'],
+                    },
+                'refund': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'active', 'expired']),
+                    'icon': 'tryton-undo',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def _get_origin(cls):
+        "Return the models a pack can originate from."
+        return ['account.invoice.line', 'clinic.pack']
+
+    @classmethod
+    def get_origin(cls):
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        get_name = IrModel.get_name
+        models = cls._get_origin()
+        return [(None, '')] + [(m, get_name(m)) for m in models]
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_currency(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = cls.default_company()
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @classmethod
+    def default_start_date(cls):
+        return Pool().get('ir.date').today()
+
+    @staticmethod
+    def default_redeemed_quantity():
+        return Decimal(0)
+
+    @staticmethod
+    def default_remaining_quantity():
+        return Decimal(0)
+
+    @staticmethod
+    def default_remaining_amount():
+        return Decimal(0)
+
+    @fields.depends('template')
+    def on_change_with_unit(self, name=None):
+        if self.template:
+            return self.template.unit
+
+    @fields.depends('company')
+    def on_change_company(self):
+        if self.company:
+            self.currency = self.company.currency
+
+    @fields.depends('template', 'start_date', 'quantity', 'company')
+    def on_change_template(self):
+        if not self.template:
+            return
+        self.quantity = self.template.total_quantity
+        product = self.template.product
+        if product.list_price is not None:
+            self.amount = product.list_price
+        if self.start_date:
+            self.expiry_date = self.template.compute_expiry_date(
+                self.start_date)
+
+    @fields.depends('template', 'start_date')
+    def on_change_start_date(self):
+        if self.template and self.start_date:
+            self.expiry_date = self.template.compute_expiry_date(
+                self.start_date)
+
+    def get_grace_end_date(self, name):
+        if self.expiry_date:
+            grace = self.template.grace_days or 0
+            return self.expiry_date + dt.timedelta(days=grace)
+
+    @classmethod
+    def _unit_names(cls):
+        return {
+            'session': (gettext('clinic_packs.msg_unit_session'),
+                gettext('clinic_packs.msg_unit_sessions')),
+            'hour': (gettext('clinic_packs.msg_unit_hour'),
+                gettext('clinic_packs.msg_unit_hours')),
+            'money': ('', ''),
+            }
+
+    def format_quantity(self, quantity):
+        "Format a quantity of the pack's units for people."
+        if self.unit == 'money':
+            lang = Pool().get('ir.lang').get()
+            return lang.currency(quantity, self.currency)
+        quantity = Decimal(quantity).normalize()
+        if quantity == quantity.to_integral():
+            quantity = quantity.quantize(1)
+        return str(quantity)
+
+    def _unit_label(self):
+        singular, plural = self._unit_names()[self.unit]
+        return singular if self.quantity == 1 else plural
+
+    def get_progress(self, name):
+        "For example '3 of 6 sessions used'."
+        if self.quantity is None:
+            return ''
+        return gettext('clinic_packs.msg_pack_progress',
+            used=self.format_quantity(self.redeemed_quantity or 0),
+            total=self.format_quantity(self.quantity),
+            unit=self._unit_label()).replace('  ', ' ')
+
+    def progress_label(self):
+        "For example 'session 3 of 6', after a redemption."
+        if self.unit == 'session':
+            return gettext('clinic_packs.msg_pack_session_of',
+                used=self.format_quantity(self.redeemed_quantity),
+                total=self.format_quantity(self.quantity))
+        return gettext('clinic_packs.msg_pack_remaining',
+            remaining=self.format_quantity(self.remaining_quantity),
+            total=self.format_quantity(self.quantity),
+            unit=self._unit_label()).replace('  ', ' ')
+
+    def get_refund_quote(self, name):
+        if self.state not in {'draft', 'active', 'expired'}:
+            return Decimal(0)
+        list_price = self.refund_list_price()
+        return value.refund_quote(
+            self.template.refund_policy, self.amount or 0,
+            self._refundable_amount(), self.redeemed_quantity or 0,
+            list_price, digits=self.currency.digits)
+
+    def _refundable_amount(self):
+        "The value a refund is drawn from (G, or P for a draft pack)."
+        if self.state == 'draft':
+            return self.amount or Decimal(0)
+        return self.remaining_amount or Decimal(0)
+
+    def refund_list_price(self):
+        "L: the list price of one unit, for the list_price refund policy."
+        if self.unit == 'money':
+            return Decimal(1)
+        products = list(self.template.services)
+        if products:
+            return products[0].list_price or Decimal(0)
+        # Without a named service, one unit is worth the pack's price over
+        # the units bought (bonus units excluded).
+        bought = self.template.quantity or 1
+        return (self.template.product.list_price or 0) / bought
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        sequence = Sequence(ModelData.get_id('clinic_packs', 'sequence_pack'))
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('number'):
+                values['number'] = sequence.get()
+            values.setdefault('redeemed_quantity', Decimal(0))
+            if values.get('quantity') is not None:
+                values.setdefault(
+                    'remaining_quantity',
+                    values['quantity'] - values['redeemed_quantity'])
+            if values.get('amount') is not None:
+                values.setdefault('remaining_amount', values['amount'])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        args = []
+        # Extensions change N of active packs and set R themselves.
+        modification = Transaction().context.get('_pack_modification')
+        for packs, values in zip(actions, actions):
+            if {'quantity', 'amount'} & values.keys() and not modification:
+                # A draft's balance follows its (custom) starting balance.
+                for pack in packs:
+                    if pack.state != 'draft':
+                        raise PackAccessError(gettext(
+                                'clinic_packs.msg_pack_modify_not_draft',
+                                pack=pack.rec_name))
+                values = values.copy()
+                if 'quantity' in values:
+                    values['remaining_quantity'] = values['quantity']
+                if 'amount' in values:
+                    values['remaining_amount'] = values['amount']
+            args.extend((packs, values))
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, packs):
+        for pack in packs:
+            if pack.state != 'draft' or pack.origin:
+                raise PackAccessError(gettext(
+                        'clinic_packs.msg_pack_delete',
+                        pack=pack.rec_name))
+        super().delete(packs)
+
+    @classmethod
+    def copy(cls, packs, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['number', 'redemptions', 'events', 'origin',
+                'merged_into', 'merged_from', 'reminder_sent', 'consent']:
+            default.setdefault(name, None)
+        default.setdefault('state', 'draft')
+        default.setdefault('redeemed_quantity', Decimal(0))
+        default.setdefault('remaining_quantity', None)
+        default.setdefault('remaining_amount', None)
+        return super().copy(packs, default=default)
+
+    def check_consent(self):
+        "Find and link the signed consent the template requires."
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        required = self.template.consent_template
+        if not required:
+            return
+        if (self.consent and self.consent.state == 'signed'
+                and self.consent.template == required
+                and self.consent.party == self.party):
+            return
+        self.consent = Consent.check_signed(
+            self.party, required, self.rec_name)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, packs):
+        "Activate draft packs, once any consent they need is signed."
+        for pack in packs:
+            if pack.state != 'draft':
+                continue
+            pack.check_consent()
+            pack.redeemed_quantity = Decimal(0)
+            pack.remaining_quantity = pack.quantity
+            pack.remaining_amount = pack.amount
+            pack.unit_value = value.unit_value(pack.amount, pack.quantity)
+            if not pack.expiry_date:
+                pack.expiry_date = pack.template.compute_expiry_date(
+                    pack.start_date)
+        cls.save(packs)
+
+    @classmethod
+    def activate_if_ready(cls, packs):
+        "Activate the packs that need no consent or whose consent is signed."
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        ready = []
+        for pack in packs:
+            required = pack.template.consent_template
+            if required and not pack.consent:
+                pack.consent = Consent.find_signed(pack.party, required)
+                if not pack.consent:
+                    continue
+            ready.append(pack)
+        if ready:
+            cls.save(ready)
+            cls.activate(ready)
+        return ready
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, packs):
+        """Cancel unused packs.
+
+        A pack sold on an invoice is cancelled by crediting the invoice, so
+        that the receivable is cancelled with it.
+        """
+        for pack in packs:
+            if pack.redeemed_quantity:
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_cancel_used',
+                        pack=pack.rec_name))
+            if (pack.origin and pack.origin.__name__ == 'account.invoice.line'
+                    and not Transaction().context.get('_pack_credit')):
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_cancel_invoiced',
+                        pack=pack.rec_name,
+                        invoice=pack.origin.invoice.rec_name))
+        for pack in packs:
+            pack.remaining_amount = pack.currency.round(Decimal(0))
+            pack.remaining_quantity = Decimal(0)
+        cls.save(packs)
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_redeem')
+    def redeem(cls, packs):
+        pass
+
+    @classmethod
+    @Workflow.transition('exhausted')
+    def exhaust(cls, packs):
+        "Close packs whose last unit was used."
+        pass
+
+    @classmethod
+    @Workflow.transition('active')
+    def reopen(cls, packs):
+        "Reopen packs that got units back (cancelled redemption, extension)."
+        pass
+
+    @classmethod
+    @Workflow.transition('expired')
+    def expire(cls, packs):
+        "Expire packs past their grace period; hook for breakage."
+        pass
+
+    @classmethod
+    def expire_packs(cls, date=None):
+        "Cron: expire active packs whose grace period has ended."
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if date is None:
+            date = Date.today()
+        # The index on expiry_date keeps this proportional to the packs due.
+        packs = cls.search([
+                ('state', '=', 'active'),
+                ('expiry_date', '<', date),
+                ], order=[('expiry_date', 'ASC'), ('id', 'ASC')])
+        packs = [p for p in packs if p.grace_end_date < date]
+        for sub in _chunks(packs, 500):
+            cls.expire(sub)
+        return packs
+
+    def check_redeemable(self, redemption, units):
+        "Raise if redemption cannot draw units from this pack."
+        date = redemption.date
+        if self.state not in {'active', 'expired'} or (
+                self.state == 'expired'
+                and self.grace_end_date and date > self.grace_end_date):
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_pack_state',
+                    pack=self.rec_name,
+                    state=self.state_string))
+        if self.party != redemption.party:
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_party',
+                    pack=self.rec_name, party=redemption.party.rec_name))
+        if date < self.start_date or (
+                self.grace_end_date and date > self.grace_end_date):
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_date',
+                    pack=self.rec_name, date=date,
+                    start=self.start_date,
+                    end=self.grace_end_date))
+        if self.funder and (
+                (self.funder_start_date and date < self.funder_start_date)
+                or (self.funder_end_date and date > self.funder_end_date)):
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_funder_date',
+                    pack=self.rec_name, funder=self.funder.rec_name,
+                    date=date, start=self.funder_start_date or '',
+                    end=self.funder_end_date or ''))
+        if not self.template.is_eligible(redemption.product):
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_service',
+                    pack=self.rec_name,
+                    product=redemption.product.rec_name))
+        if units <= 0:
+            raise RedemptionError(gettext(
+                    'clinic_packs.msg_redemption_quantity_positive',
+                    pack=self.rec_name))
+        if units > self.remaining_quantity:
+            message = ('clinic_packs.msg_redemption_funder_cap'
+                if self.funder else 'clinic_packs.msg_redemption_too_much')
+            raise RedemptionError(gettext(
+                    message,
+                    pack=self.rec_name,
+                    funder=self.funder.rec_name if self.funder else '',
+                    quantity=self.format_quantity(units),
+                    remaining=self.format_quantity(self.remaining_quantity)))
+
+    @classmethod
+    def find_eligible(cls, party, product, date, company=None):
+        "Return the packs that can pay for product, expiring first first."
+        domain = [
+            ('party', '=', party.id),
+            ('state', 'in', ['active', 'expired']),
+            ('remaining_quantity', '>', 0),
+            ['OR',
+                ('expiry_date', '=', None),
+                ('expiry_date', '>=',
+                    date - dt.timedelta(days=_max_grace())),
+                ],
+            ('start_date', '<=', date),
+            ]
+        if company:
+            domain.append(('company', '=', company.id))
+        packs = cls.search(domain, order=[
+                ('expiry_date', 'ASC NULLS LAST'), ('id', 'ASC')])
+        return [p for p in packs
+            if p.template.is_eligible(product)
+            and (not p.grace_end_date or date <= p.grace_end_date)
+            and (p.state == 'active' or p.grace_end_date)]
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_extend')
+    def extend(cls, packs):
+        pass
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_transfer')
+    def transfer(cls, packs):
+        pass
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_refund')
+    def refund(cls, packs):
+        pass
+
+    @classmethod
+    def _lock_modified(cls, packs):
+        "Lock the packs' rows and return them re-read, in the order given."
+        ids = list(dict.fromkeys(p.id for p in packs))
+        cls.lock(cls.browse(sorted(ids)))
+        return cls.browse(ids)
+
+    @classmethod
+    def extend_expiry(cls, packs, date, reason, extra_quantity=0):
+        """Move the expiry of packs to date, optionally adding free units.
+
+        Nothing is posted: the value still held is spread over the units now
+        remaining (k = G / R).  An expired pack whose new grace period runs
+        to today or later becomes active again, and so does an exhausted pack
+        given units.  Every pack gets an extension event naming the user and
+        the reason.
+        """
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Event = pool.get('clinic.pack.event')
+        # Records save in their own context: browse them in the one that
+        # lets write change N of packs that are no longer draft.
+        with Transaction().set_context(_pack_modification=True):
+            packs = cls._lock_modified(packs)
+        reason = (reason or '').strip()
+        extra = Decimal(str(extra_quantity or 0))
+        for pack in packs:
+            if pack.state not in {'active', 'expired', 'exhausted'}:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_state',
+                        pack=pack.rec_name, state=pack.state_string))
+            if not date:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_no_date',
+                        pack=pack.rec_name))
+            if pack.expiry_date and date <= pack.expiry_date:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_earlier',
+                        pack=pack.rec_name, date=date,
+                        expiry=pack.expiry_date))
+            if date < pack.start_date:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_before_start',
+                        pack=pack.rec_name, date=date,
+                        start=pack.start_date))
+            if extra < 0:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_quantity_negative',
+                        pack=pack.rec_name))
+            if not reason:
+                raise PackError(gettext(
+                        'clinic_packs.msg_extend_reason',
+                        pack=pack.rec_name))
+        events, reopen = [], []
+        for pack in packs:
+            with Transaction().set_context(company=pack.company.id):
+                today = Date.today()
+            events.append(pack.add_event('extension',
+                    reason=reason,
+                    previous_expiry_date=pack.expiry_date,
+                    new_expiry_date=date,
+                    quantity=extra or None))
+            pack.expiry_date = date
+            if extra:
+                pack.quantity += extra
+                pack.remaining_quantity += extra
+            if pack.remaining_quantity > 0:
+                pack.unit_value = value.rebase_unit_value(
+                    pack.remaining_amount, pack.remaining_quantity)
+                grace_end = date + dt.timedelta(
+                    days=pack.template.grace_days or 0)
+                if (pack.state == 'exhausted'
+                        or (pack.state == 'expired' and grace_end >= today)):
+                    reopen.append(pack)
+        cls.save(packs)
+        Event.save(events)
+        if reopen:
+            cls.reopen(reopen)
+
+    @classmethod
+    def check_merge(cls, packs):
+        "Raise unless packs can be pooled into one pack."
+        if len(packs) < 2:
+            raise PackError(gettext('clinic_packs.msg_merge_count'))
+        first = packs[0]
+        for pack in packs:
+            if pack.state != 'active':
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_state',
+                        pack=pack.rec_name, state=pack.state_string))
+            if pack.funder:
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_funder',
+                        pack=pack.rec_name, funder=pack.funder.rec_name))
+            other = dict(pack=pack.rec_name, other=first.rec_name)
+            if pack.party != first.party:
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_party',
+                        party=pack.party.rec_name,
+                        other_party=first.party.rec_name, **other))
+            if pack.unit != first.unit:
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_unit',
+                        unit=pack.unit_string,
+                        other_unit=first.unit_string, **other))
+            if pack.company != first.company:
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_company',
+                        company=pack.company.rec_name,
+                        other_company=first.company.rec_name, **other))
+            if pack.currency != first.currency:
+                raise PackError(gettext(
+                        'clinic_packs.msg_merge_currency',
+                        currency=pack.currency.rec_name,
+                        other_currency=first.currency.rec_name, **other))
+
+    @classmethod
+    def merge_template(cls, packs):
+        "The template a merge keeps by default: the pack expiring last's."
+        latest = max(packs, key=lambda p: (
+                p.expiry_date is None, p.expiry_date or dt.date.min, p.id))
+        return latest.template
+
+    @classmethod
+    def merge(cls, packs, template=None, reason=None):
+        """Pool the units and value left on packs into a new active pack.
+
+        The new pack has N = R = the sum of R, P = G = the sum of G and
+        k = G / R; it starts today, expires when the last source does and
+        keeps template (by default the template of the pack expiring last).
+        The sources end merged with nothing left but keep their redemptions,
+        reachable from the new pack's merged_from.  Nothing is posted: the
+        liability only moves between packs.  Return the new pack.
+        """
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Event = pool.get('clinic.pack.event')
+        packs = cls._lock_modified(packs)
+        cls.check_merge(packs)
+        first = packs[0]
+        if template is None:
+            template = cls.merge_template(packs)
+        elif template not in {p.template for p in packs}:
+            raise PackError(gettext(
+                    'clinic_packs.msg_merge_template',
+                    template=template.rec_name))
+        with Transaction().set_context(company=first.company.id):
+            today = Date.today()
+        if any(p.expiry_date is None for p in packs):
+            expiry_date = None
+        else:
+            expiry_date = max(p.expiry_date for p in packs)
+        consents = [p.consent for p in packs
+            if p.template == template and p.consent]
+        merged = cls(
+            company=first.company,
+            party=first.party,
+            template=template,
+            currency=first.currency,
+            # A source still in its grace period may have expired already.
+            start_date=(min(today, expiry_date) if expiry_date else today),
+            expiry_date=expiry_date,
+            quantity=sum(p.remaining_quantity for p in packs),
+            amount=sum(p.remaining_amount for p in packs),
+            origin=first,
+            consent=consents[0] if consents else None)
+        merged.save()
+        cls.activate([merged])
+        if expiry_date is None and merged.expiry_date:
+            # activate gives a pack without expiry the template's validity.
+            merged.expiry_date = None
+        merged.unit_value = value.rebase_unit_value(
+            merged.remaining_amount, merged.remaining_quantity)
+        merged.save()
+
+        events = []
+        for pack in packs:
+            events.append(pack.add_event(
+                    'merge', reason=reason, related_pack=merged))
+            events.append(merged.add_event(
+                    'merge', reason=reason, related_pack=pack))
+            pack.merged_into = merged
+            pack.remaining_quantity = Decimal(0)
+            pack.remaining_amount = Decimal(0)
+        cls.save(packs)
+        Event.save(events)
+        cls.close_merged(packs)
+        return merged
+
+    @classmethod
+    @Workflow.transition('merged')
+    def close_merged(cls, packs):
+        "End the source packs of a merge."
+        pass
+
+    def check_refund(self):
+        "Raise unless the pack can be refunded today."
+        if self.state == 'refunded':
+            raise PackError(gettext(
+                    'clinic_packs.msg_refund_refunded',
+                    pack=self.rec_name))
+        if self.state not in {'draft', 'active', 'expired'}:
+            raise PackError(gettext(
+                    'clinic_packs.msg_refund_state',
+                    pack=self.rec_name, state=self.state_string))
+        if self.state == 'draft' and not self.origin:
+            raise PackError(gettext(
+                    'clinic_packs.msg_refund_draft',
+                    pack=self.rec_name))
+        if self.template.refund_policy == 'none':
+            raise PackError(gettext(
+                    'clinic_packs.msg_refund_policy_none',
+                    pack=self.rec_name, template=self.template.rec_name))
+        if not self.get_refund_quote(None):
+            raise PackError(gettext(
+                    'clinic_packs.msg_refund_nothing',
+                    pack=self.rec_name))
+
+    @classmethod
+    def refund_packs(cls, packs, reason):
+        """Refund packs under their template's policy and end them.
+
+        Each pack gets a posted customer credit note for its refund quote
+        (see value.refund_split); the pack ends refunded with nothing left,
+        keeping its redemptions, and a refund event records the reason and
+        the amount.  Return the credit notes.
+        """
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Event = pool.get('clinic.pack.event')
+        packs = cls._lock_modified(packs)
+        reason = (reason or '').strip()
+        for pack in packs:
+            pack.check_refund()
+            if not reason:
+                raise PackError(gettext(
+                        'clinic_packs.msg_refund_reason',
+                        pack=pack.rec_name))
+        amounts = [p.get_refund_quote(None) for p in packs]
+        invoices = [p._refund_credit_note(a) for p, a in zip(packs, amounts)]
+        # Front desk administrators refund without being accountants.
+        with without_check_access():
+            Invoice.save(invoices)
+            Invoice.post(invoices)
+        events = []
+        for pack, amount in zip(packs, amounts):
+            events.append(pack.add_event('refund', reason=reason,
+                    amount=amount))
+            pack.remaining_quantity = Decimal(0)
+            pack.remaining_amount = Decimal(0)
+        cls.save(packs)
+        Event.save(events)
+        cls.close_refunded(packs)
+        return invoices
+
+    def _refund_credit_note(self, amount):
+        "Return the unsaved customer credit note refunding amount."
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=self.company.id):
+            today = Date.today()
+        description = gettext('clinic_packs.msg_refund_description',
+            pack=self.rec_name)
+        invoice = Invoice(
+            type='out',
+            company=self.company,
+            currency=self.currency,
+            party=self.party,
+            invoice_date=today,
+            description=description)
+        invoice.on_change_type()
+        line = Line(
+            invoice=invoice,
+            type='line',
+            company=self.company,
+            currency=self.currency,
+            product=self.template.product,
+            quantity=-1,
+            description=description,
+            origin=self)
+        line.on_change_product()
+        line.unit_price = amount
+        invoice.lines = [line]
+        return invoice
+
+    @classmethod
+    @Workflow.transition('refunded')
+    def close_refunded(cls, packs):
+        "End refunded packs."
+        pass
+
+    @classmethod
+    def transfer_to(cls, packs, party, reason):
+        """Give packs to another patient.
+
+        Only packs of a transferable template, draft or active, can move.
+        A consent belongs to the patient who signed it: when the template
+        requires one, the new patient must have signed it already and that
+        consent is linked instead.  A transfer event records both patients,
+        the user and the reason.
+        """
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        Event = pool.get('clinic.pack.event')
+        packs = cls._lock_modified(packs)
+        reason = (reason or '').strip()
+        consents = {}
+        for pack in packs:
+            if not pack.template.transferable:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_not_transferable',
+                        pack=pack.rec_name,
+                        template=pack.template.rec_name))
+            if pack.state not in {'draft', 'active'}:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_state',
+                        pack=pack.rec_name, state=pack.state_string))
+            if pack.party == party:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_same_party',
+                        pack=pack.rec_name, party=party.rec_name))
+            if pack.funder:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_funder',
+                        pack=pack.rec_name, funder=pack.funder.rec_name))
+            if not reason:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_reason',
+                        pack=pack.rec_name))
+            required = pack.template.consent_template
+            consent_template = required or (
+                pack.consent.template if pack.consent else None)
+            consent = None
+            if consent_template:
+                consent = Consent.find_signed(party, consent_template)
+            if required and not consent:
+                raise PackError(gettext(
+                        'clinic_packs.msg_transfer_consent',
+                        pack=pack.rec_name, party=party.rec_name,
+                        template=required.rec_name))
+            consents[pack.id] = consent
+        events = []
+        for pack in packs:
+            events.append(pack.add_event('transfer',
+                    reason=reason, from_party=pack.party, to_party=party))
+            pack.party = party
+            pack.consent = consents[pack.id]
+        cls.save(packs)
+        Event.save(events)
+
+    def add_event(self, type_, **values):
+        "Record who did what to the pack and why."
+        pool = Pool()
+        Event = pool.get('clinic.pack.event')
+        return Event(pack=self, type=type_, **values)
+
+
+def _max_grace():
+    pool = Pool()
+    Template = pool.get('clinic.pack.template')
+    template = Template.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*template.select(
+            Coalesce(template.grace_days, 0).as_('g'),
+            order_by=[Coalesce(template.grace_days, 0).desc], limit=1))
+    row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _chunks(records, size):
+    for i in range(0, len(records), size):
+        yield records[i:i + size]
+
+
+EVENT_TYPES = [
+    ('extension', "Extension"),
+    ('transfer', "Transfer"),
+    ('merge', "Merge"),
+    ('refund', "Refund"),
+    ('reminder', "Reminder"),
+    ('cancel', "Cancellation"),
+    ]
+
+
+class PackEvent(ModelSQL, ModelView):
+    "Pack Event"
+    __name__ = 'clinic.pack.event'
+    pack = fields.Many2One(
+        'clinic.pack', "Pack", required=True, ondelete='CASCADE',
+        readonly=True)
+    type = fields.Selection(EVENT_TYPES, "Type", required=True, readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True)
+    reason = fields.Text("Reason", readonly=True)
+    previous_expiry_date = fields.Date("Previous Expiry", readonly=True)
+    new_expiry_date = fields.Date("New Expiry", readonly=True)
+    from_party = fields.Many2One('party.party', "From", readonly=True,
+        context={'company': Eval('company', -1)}, depends=['company'])
+    to_party = fields.Many2One('party.party', "To", readonly=True,
+        context={'company': Eval('company', -1)}, depends=['company'])
+    related_pack = fields.Many2One('clinic.pack', "Related Pack",
+        readonly=True)
+    quantity = fields.Numeric(
+        "Units Added", digits=QUANTITY_DIGITS, readonly=True,
+        help="Free units given with an extension.")
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', readonly=True,
+        help="The amount refunded.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    company = fields.Function(
+        fields.Many2One('company.company', "Company"),
+        'on_change_with_company', searcher='search_company')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @staticmethod
+    def default_date():
+        return dt.datetime.now()
+
+    @staticmethod
+    def default_user():
+        return Transaction().user
+
+    @fields.depends('pack', '_parent_pack.currency')
+    def on_change_with_currency(self, name=None):
+        if self.pack and self.pack.currency:
+            return self.pack.currency.id
+
+    @fields.depends('pack', '_parent_pack.company')
+    def on_change_with_company(self, name=None):
+        if self.pack and self.pack.company:
+            return self.pack.company.id
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('pack.' + clause[0],) + tuple(clause[1:])]

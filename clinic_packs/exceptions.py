@@ -1,0 +1,32 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class PackError(UserError):
+    pass
+
+
+class PackValidationError(ValidationError):
+    pass
+
+
+class PackAccessError(AccessError):
+    pass
+
+
+class RedemptionError(UserError):
+    pass
+
+
+class ConsentRequiredError(UserError):
+    pass
+
+
+class ConsentError(UserError):
+    pass
+
+
+class ConsentAccessError(AccessError):
+    pass

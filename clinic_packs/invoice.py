@@ -1,0 +1,252 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .exceptions import PackError
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def _post(cls, invoices):
+        pool = Pool()
+        Line = pool.get('account.invoice.line')
+        # Covered lines are redeemed and shown at zero before the move is
+        # built and the lines become read-only.
+        Line.redeem_covered([l for i in invoices if i.type == 'out'
+                for l in i.lines])
+        super()._post(invoices)
+        Line.process_packs([l for i in invoices if i.type == 'out'
+                for l in i.lines])
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    pack = fields.Many2One(
+        'clinic.pack', "Pack", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'invisible': Eval('invoice_type') != 'out',
+            'readonly': Eval('invoice_state') != 'draft',
+            },
+        help="The patient's pack that pays for this service.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.pack.domain.append(
+            ['OR',
+                ('state', 'in', ['active', 'expired']),
+                ('id', '=', Eval('pack', -1)),
+                ])
+
+    @classmethod
+    def _get_origin(cls):
+        # The credit note of a pack refund originates from the pack.
+        return super()._get_origin() + ['clinic.pack']
+
+    @fields.depends('pack', 'unit_price')
+    def on_change_pack(self):
+        if self.pack:
+            self.unit_price = Decimal(0)
+
+    def _credit(self):
+        line = super()._credit()
+        line.pack = self.pack
+        return line
+
+    @classmethod
+    def copy(cls, lines, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('pack', None)
+        return super().copy(lines, default=default)
+
+    @classmethod
+    def process_packs(cls, lines):
+        """Issue, redeem or reverse packs for the lines of posted invoices.
+
+        Idempotent: the host posts again when an invoice is processed.
+        """
+        to_issue, to_credit = [], []
+        for line in lines:
+            if line.type != 'line' or not line.quantity:
+                continue
+            if line.pack:
+                if line.quantity < 0:
+                    to_credit.append(line)
+            elif line.product:
+                if line.quantity > 0:
+                    to_issue.append(line)
+                else:
+                    to_credit.append(line)
+        cls._issue_packs(to_issue)
+        cls._credit_packs(to_credit)
+
+    @classmethod
+    def _pack_templates(cls, lines):
+        pool = Pool()
+        Template = pool.get('clinic.pack.template')
+        products = {l.product.id for l in lines if l.product}
+        templates = {}
+        if products:
+            for template in Template.search([
+                        ('product', 'in', list(products)),
+                        ], order=[('id', 'ASC')]):
+                templates.setdefault(
+                    (template.product.id, template.company.id), template)
+        return templates
+
+    @classmethod
+    def _issue_packs(cls, lines):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        Currency = pool.get('currency.currency')
+        templates = cls._pack_templates(lines)
+        if not templates:
+            return
+        issued = {p.origin.id for p in Pack.search([
+                    ('origin', 'in', [str(l) for l in lines]),
+                    ])}
+        packs = []
+        for line in lines:
+            template = templates.get((line.product.id, line.company.id))
+            if not template or line.id in issued:
+                continue
+            quantity = Decimal(str(line.quantity))
+            if quantity != quantity.to_integral_value():
+                raise PackError(gettext(
+                        'clinic_packs.msg_invoice_pack_quantity',
+                        line=line.rec_name, template=template.rec_name))
+            invoice = line.invoice
+            date = invoice.invoice_date
+            with Transaction().set_context(date=invoice.currency_date):
+                amount = Currency.compute(
+                    invoice.currency, line.amount, line.company.currency,
+                    round=False)
+            amounts = _split(
+                amount, int(quantity), line.company.currency.digits)
+            for unit_amount in amounts:
+                packs.append(Pack(
+                        company=line.company,
+                        party=invoice.party,
+                        template=template,
+                        currency=line.company.currency,
+                        start_date=date,
+                        expiry_date=template.compute_expiry_date(date),
+                        quantity=template.total_quantity,
+                        amount=unit_amount,
+                        origin=line))
+        if packs:
+            Pack.save(packs)
+            Pack.activate_if_ready(packs)
+
+    @classmethod
+    def redeem_covered(cls, lines):
+        "Redeem the packs that cover lines and show the lines at zero."
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        Date = pool.get('ir.date')
+        lines = [l for l in lines
+            if l.type == 'line' and l.pack and (l.quantity or 0) > 0]
+        if not lines:
+            return
+        done = {r.origin.id for r in Redemption.search([
+                    ('origin', 'in', [str(l) for l in lines]),
+                    ('state', '!=', 'cancelled'),
+                    ])}
+        redemptions = []
+        for line in lines:
+            if line.id in done:
+                continue
+            if line.pack.party != line.invoice.party:
+                raise PackError(gettext(
+                        'clinic_packs.msg_invoice_pack_party',
+                        line=line.rec_name, pack=line.pack.rec_name))
+            redemptions.append(Redemption(
+                    pack=line.pack,
+                    party=line.invoice.party,
+                    company=line.company,
+                    date=line.invoice.invoice_date or Date.today(),
+                    product=line.product,
+                    quantity=line.quantity,
+                    uom=line.unit,
+                    list_value=(line.product.list_price * Decimal(
+                            str(line.quantity))
+                        if line.pack.unit == 'money' and line.product
+                        else None),
+                    origin=line))
+        if not redemptions:
+            return
+        Redemption.save(redemptions)
+        Redemption.do(redemptions)
+        for redemption in redemptions:
+            line = redemption.origin
+            covered = gettext('clinic_packs.msg_invoice_line_covered',
+                pack=redemption.pack.rec_name,
+                progress=redemption.sequence_label)
+            line.description = '\n'.join(
+                filter(None, [line.description, covered]))
+            line.unit_price = Decimal(0)
+        cls.save([r.origin for r in redemptions])
+
+    @classmethod
+    def _credit_packs(cls, lines):
+        "Reverse what the credited lines did to packs."
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        Pack = pool.get('clinic.pack')
+        # Only credits of invoice lines concern packs: a pack refund's credit
+        # note line originates from the pack it refunds.
+        lines = [l for l in lines
+            if l.origin and l.origin.__name__ == 'account.invoice.line']
+        origins = [l.origin for l in lines]
+        if not origins:
+            return
+        redemptions = Redemption.search([
+                ('origin', 'in', [str(o) for o in origins]),
+                ('state', '=', 'done'),
+                ])
+        if redemptions:
+            Redemption.cancel(redemptions)
+        packs = Pack.search([
+                ('origin', 'in', [str(o) for o in origins]),
+                ('state', 'in', ['draft', 'active']),
+                ], order=[('id', 'DESC')])
+        by_origin = {}
+        for pack in packs:
+            by_origin.setdefault(pack.origin.id, []).append(pack)
+        to_cancel = []
+        for line in lines:
+            if not line.origin or line.pack:
+                continue
+            candidates = by_origin.get(line.origin.id, [])
+            count = int(abs(line.quantity))
+            unused = [p for p in candidates if not p.redeemed_quantity]
+            if candidates and len(unused) < count:
+                used = [p for p in candidates if p.redeemed_quantity]
+                raise PackError(gettext(
+                        'clinic_packs.msg_invoice_credit_pack_used',
+                        line=line.rec_name, pack=used[0].rec_name))
+            to_cancel.extend(unused[:count])
+        if to_cancel:
+            with Transaction().set_context(_pack_credit=True):
+                Pack.cancel(to_cancel)
+
+
+def _split(amount, count, digits):
+    "Split amount in count parts that add up exactly, remainder last."
+    quantum = Decimal(10) ** -digits
+    part = (amount / count).quantize(quantum)
+    parts = [part] * (count - 1)
+    parts.append((amount - part * (count - 1)).quantize(quantum))
+    return parts

@@ -1,0 +1,59 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from decimal import Decimal
+
+from trytond.model import fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    packs = fields.One2Many(
+        'clinic.pack', 'party', "Packs", readonly=True)
+    pack_balance = fields.Function(Monetary(
+            "Pack Balance", currency='pack_currency', digits='pack_currency',
+            help="The value of the patient's open packs still to use."),
+        'get_pack_balance')
+    pack_sessions_left = fields.Function(fields.Numeric(
+            "Sessions Left", digits=(16, 0),
+            help="Sessions left on the patient's open session packs."),
+        'get_pack_balance')
+    pack_currency = fields.Function(fields.Many2One(
+            'currency.currency', "Pack Currency"), 'get_pack_currency')
+
+    def get_pack_currency(self, name):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Transaction().context.get('company')
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @classmethod
+    def get_pack_balance(cls, parties, names):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        result = {n: {p.id: Decimal(0) for p in parties} for n in names}
+        company = Transaction().context.get('company')
+        packs = Pack.search([
+                ('party', 'in', [p.id for p in parties]),
+                ('state', 'in', ['active', 'expired']),
+                ('company', '=', company),
+                ])
+        for pack in packs:
+            if 'pack_balance' in names:
+                result['pack_balance'][pack.party.id] += (
+                    pack.remaining_amount)
+            if ('pack_sessions_left' in names
+                    and pack.unit == 'session' and pack.state == 'active'):
+                result['pack_sessions_left'][pack.party.id] += (
+                    pack.remaining_quantity)
+        return result
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('packs', None)
+        return super().copy(parties, default=default)

@@ -1,0 +1,174 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Building blocks for the clinic packs scenarios."
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from proteus import Model, Wizard
+
+from trytond.exceptions import UserWarning
+
+from trytond.modules.account.tests.tools import (
+    create_chart, create_fiscalyear, get_accounts)
+from trytond.modules.account_invoice.tests.tools import (
+    set_fiscalyear_invoice_sequences)
+from trytond.modules.company.tests.tools import create_company, get_company
+
+__all__ = ['setup_clinic', 'create_template', 'sell', 'redeem', 'click',
+    'answer_warnings', 'credit']
+
+
+def setup_clinic(today=None, config=None):
+    """Create a clinic: company, fiscal year, chart, services and a patient.
+
+    Returns a namespace with company, accounts, categories, products and
+    parties, ready to sell packs.
+    """
+    if today is None:
+        today = dt.date.today()
+    _ = create_company(config=config)
+    company = get_company(config=config)
+    fiscalyear = set_fiscalyear_invoice_sequences(
+        create_fiscalyear(company, today, config=config))
+    fiscalyear.click('create_period')
+    _ = create_chart(company, config=config)
+    accounts = get_accounts(company, config=config)
+
+    Category = Model.get('product.category', config=config)
+    Uom = Model.get('product.uom', config=config)
+    ProductTemplate = Model.get('product.template', config=config)
+    Party = Model.get('party.party', config=config)
+    Employee = Model.get('company.employee', config=config)
+    PaymentTerm = Model.get('account.invoice.payment_term', config=config)
+
+    def category(name):
+        record = Category(name=name, accounting=True)
+        record.account_revenue = accounts['revenue']
+        record.account_expense = accounts['expense']
+        record.save()
+        return record
+
+    physio = category("Physiotherapy")
+    massage = category("Massage")
+    unit, = Uom.find([('name', '=', 'Unit')])
+    hour, = Uom.find([('name', '=', 'Hour')])
+    minute, = Uom.find([('name', '=', 'Minute')])
+
+    def service(name, price, cat, uom=unit):
+        template = ProductTemplate(name=name, type='service',
+            default_uom=uom, list_price=Decimal(price),
+            account_category=cat)
+        template.categories.append(Category(cat.id))
+        template.save()
+        product, = template.products
+        return product
+
+    products = SimpleNamespace(
+        physio=service("Physiotherapy session", '50.00', physio),
+        massage=service("Sports massage", '45.00', massage),
+        massage_hour=service("Massage time", '60.00', massage, hour),
+        physio_pack=service("6 physio sessions", '275.00', physio),
+        massage_pack=service("Massage 5+1", '250.00', massage),
+        hours_pack=service("10 massage hours", '500.00', massage),
+        credit=service("Wellness credit 550", '500.00', massage),
+        )
+    payment_term = PaymentTerm(name="Due on receipt")
+    payment_term.lines.new(type='remainder')
+    payment_term.save()
+
+    patient = Party(name="Jane Doe")
+    patient.customer_payment_term = payment_term
+    patient.save()
+    other = Party(name="Tom Baker")
+    other.customer_payment_term = payment_term
+    other.save()
+    practitioner_party = Party(name="Dr Maya Patel")
+    practitioner_party.save()
+    practitioner = Employee(party=practitioner_party, company=company)
+    practitioner.save()
+    return SimpleNamespace(
+        company=company, fiscalyear=fiscalyear, accounts=accounts,
+        categories=SimpleNamespace(physio=physio, massage=massage),
+        uom=SimpleNamespace(unit=unit, hour=hour, minute=minute),
+        products=products, patient=patient, other=other,
+        practitioner=practitioner, payment_term=payment_term)
+
+
+def create_template(name, product, quantity, unit='session', bonus=0,
+        services=(), categories=(), config=None, **values):
+    "Create a pack template sold as product."
+    Template = Model.get('clinic.pack.template', config=config)
+    template = Template(name=name, product=product, unit=unit,
+        quantity=Decimal(quantity), bonus_quantity=Decimal(bonus), **values)
+    for service in services:
+        template.services.append(type(service)(service.id))
+    for category in categories:
+        template.service_categories.append(type(category)(category.id))
+    template.save()
+    return template
+
+
+def sell(party, product, quantity=1, date=None, unit_price=None,
+        pack=None, config=None):
+    "Post a customer invoice of product to party and return it."
+    Invoice = Model.get('account.invoice', config=config)
+    invoice = Invoice(type='out', party=party)
+    if date:
+        invoice.invoice_date = date
+    line = invoice.lines.new()
+    line.product = product
+    line.quantity = quantity
+    if pack is not None:
+        line.pack = pack
+    elif unit_price is not None:
+        line.unit_price = Decimal(unit_price)
+    else:
+        line.unit_price = product.list_price
+    click(invoice, 'post', config=config)
+    return invoice
+
+
+def click(record, button, config=None):
+    "Click button on record, answering yes to the host's warnings."
+    return answer_warnings(lambda: record.click(button), config=config)
+
+
+def answer_warnings(func, config=None):
+    """Call func, answering yes to the host's warnings as a user would.
+
+    Scenarios replay past dates, about which the host warns.
+    """
+    Warning = Model.get('res.user.warning', config=config)
+    for _ in range(5):
+        try:
+            return func()
+        except UserWarning as warning:
+            Warning(user=Warning._config.user, name=warning.name).save()
+    return func()
+
+
+def credit(invoice, date, config=None):
+    "Credit invoice on date with the host's wizard and post the credit note."
+    Invoice = Model.get('account.invoice', config=config)
+    before = {i.id for i in Invoice.find([('type', '=', 'out')])}
+    wizard = Wizard('account.invoice.credit', [invoice], config=config)
+    wizard.form.with_refund = False
+    wizard.form.invoice_date = date
+    wizard.execute('credit')
+    credit_note, = Invoice.find([
+            ('type', '=', 'out'), ('id', 'not in', list(before))])
+    click(credit_note, 'post', config=config)
+    return credit_note
+
+
+def redeem(pack, product, date, quantity=1, uom=None, config=None, **values):
+    "Redeem quantity of product from pack on date; return the redemption."
+    Redemption = Model.get('clinic.pack.redemption', config=config)
+    redemption = Redemption(pack=pack, product=product, date=date,
+        quantity=quantity, **values)
+    if uom is not None:
+        redemption.uom = uom
+    redemption.save()
+    redemption.click('do')
+    return redemption
