@@ -2,7 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.pool import Pool
 
-from . import consent, invoice, ir, pack, party, redemption, wizard
+from . import (
+    consent, invoice, ir, pack, party, redemption, reminder, statement,
+    wizard)
 
 __all__ = ['register']
 
@@ -17,6 +19,7 @@ def register():
         pack.TemplateServiceCategory,
         pack.Pack,
         pack.PackEvent,
+        reminder.Pack,
         redemption.Redemption,
         redemption.RedeemStart,
         wizard.ExtendStart,
@@ -35,3 +38,6 @@ def register():
         wizard.Refund,
         wizard.Transfer,
         module='clinic_packs', type_='wizard')
+    Pool.register(
+        statement.PackStatement,
+        module='clinic_packs', type_='report')

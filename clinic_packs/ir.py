@@ -11,4 +11,5 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.extend([
                 ('clinic.pack|expire_packs', "Expire Packs"),
+                ('clinic.pack|send_reminders', "Send Pack Expiry Reminders"),
                 ])

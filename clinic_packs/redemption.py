@@ -14,6 +14,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import value
 from .exceptions import PackAccessError, RedemptionError
 from .pack import QUANTITY_DIGITS
+from .wizard import GroupWizardMixin
 
 STATES = [
     ('draft', "Draft"),
@@ -329,7 +330,7 @@ class RedeemStart(ModelView):
         help="Defaults to the eligible pack that expires first.")
     remaining = fields.Char("Remaining", readonly=True)
 
-    @fields.depends('party', 'product', 'date', 'company', 'pack')
+    @fields.depends('party', 'product', 'date', 'company', 'pack', 'uom')
     def on_change_product(self):
         pool = Pool()
         Pack = pool.get('clinic.pack')
@@ -352,7 +353,7 @@ class RedeemStart(ModelView):
             self.remaining = self.pack.progress
 
 
-class Redeem(Wizard):
+class Redeem(GroupWizardMixin, Wizard):
     """Redeem a session from a patient's pack.
 
     Opened from a pack or from a patient; proposes the eligible pack that

@@ -8,14 +8,37 @@ classmethod doing the work (`extend_expiry`, `merge`, `refund_packs`,
 """
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .pack import QUANTITY_DIGITS, REFUND_POLICIES, UNITS
+
+
+class GroupWizardMixin:
+    "Refuse users outside the groups of the wizard's action."
+
+    @classmethod
+    def check_access(cls):
+        # Tryton 7.0 formats this message with a key it lacks and so fails
+        # with a KeyError instead of the access error.
+        pool = Pool()
+        ActionWizard = pool.get('ir.action.wizard')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if transaction.user:
+            groups = ActionWizard.get_groups(
+                cls.__name__, action_id=transaction.context.get('action_id'))
+            if groups and not groups & set(User.get_groups()):
+                raise AccessError(gettext(
+                        'ir.msg_access_wizard_error', wizard=cls.__name__))
+        super().check_access()
 
 
 class ExtendStart(ModelView):
@@ -36,7 +59,7 @@ class ExtendStart(ModelView):
     reason = fields.Text("Reason", required=True)
 
 
-class Extend(Wizard):
+class Extend(GroupWizardMixin, Wizard):
     """Extend a pack's validity.
 
     Moves the expiry date (and so the grace period) later, optionally adds
@@ -97,7 +120,7 @@ class MergeStart(ModelView):
     reason = fields.Text("Reason")
 
 
-class Merge(Wizard):
+class Merge(GroupWizardMixin, Wizard):
     """Merge a patient's packs into one.
 
     Opened from the pack list with two or more active packs of one patient
@@ -158,7 +181,7 @@ class RefundStart(ModelView):
     reason = fields.Text("Reason", required=True)
 
 
-class Refund(Wizard):
+class Refund(GroupWizardMixin, Wizard):
     """Refund a pack.
 
     Shows the refund quote under the template's policy and, once confirmed,
@@ -213,7 +236,7 @@ class TransferStart(ModelView):
     reason = fields.Text("Reason", required=True)
 
 
-class Transfer(Wizard):
+class Transfer(GroupWizardMixin, Wizard):
     """Transfer a pack to another patient.
 
     Only packs of a transferable template move; when the template requires

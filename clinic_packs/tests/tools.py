@@ -2,6 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 "Building blocks for the clinic packs scenarios."
 import datetime as dt
+import email
+import email.policy
+import html
+import re
+import socket
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -16,7 +21,7 @@ from trytond.modules.account_invoice.tests.tools import (
 from trytond.modules.company.tests.tools import create_company, get_company
 
 __all__ = ['setup_clinic', 'create_template', 'sell', 'redeem', 'click',
-    'answer_warnings', 'credit']
+    'answer_warnings', 'credit', 'start_smtp_sink', 'email_text']
 
 
 def setup_clinic(today=None, config=None):
@@ -172,3 +177,49 @@ def redeem(pack, product, date, quantity=1, uom=None, config=None, **values):
     redemption.save()
     redemption.click('do')
     return redemption
+
+
+def start_smtp_sink():
+    """Start an SMTP server on 127.0.0.1 keeping the emails it receives.
+
+    The scenarios run trytond in-process, so pointing its email.uri at the
+    sink is enough for ir.email to deliver there.  Return the sink:
+    `messages` lists the email.message.EmailMessage received, `stop()` stops
+    the server and restores the email configuration.
+    """
+    from aiosmtpd.controller import Controller
+
+    from trytond.config import config
+
+    class Handler:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(
+                    envelope.original_content, policy=email.policy.default))
+            return '250 OK'
+
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    handler = Handler()
+    controller = Controller(handler, hostname='127.0.0.1', port=port)
+    controller.start()
+    previous = {k: config.get('email', k) for k in ['uri', 'from']}
+    config.set('email', 'uri', 'smtp://127.0.0.1:%s' % port)
+    config.set('email', 'from', 'clinic@example.com')
+
+    def stop():
+        controller.stop()
+        for key, value in previous.items():
+            config.set('email', key, value)
+    return SimpleNamespace(messages=handler.messages, stop=stop)
+
+
+def email_text(message):
+    "Return the text of the HTML body of message, one line per line break."
+    content = message.get_body(('html',)).get_content()
+    body = re.search(r'<body>(.*)</body>', content, re.DOTALL).group(1)
+    text = html.unescape(re.sub(r'<[^>]*>', '', body))
+    return '\n'.join(line.strip() for line in text.splitlines()).strip()
