@@ -3,7 +3,7 @@
 # terms.
 from trytond.pool import Pool
 
-from . import plan
+from . import invoice, ir, membership, party, plan
 
 __all__ = ['register']
 
@@ -11,4 +11,18 @@ __all__ = ['register']
 def register():
     Pool.register(
         plan.Plan,
+        plan.PlanAllotment,
+        plan.PlanDiscount,
+        membership.Membership,
+        membership.Period,
+        membership.Pack,
+        membership.MembersActive,
+        membership.CancelStart,
+        invoice.Invoice,
+        invoice.InvoiceLine,
+        party.Party,
+        ir.Cron,
         module='clinic_packs_membership', type_='model')
+    Pool.register(
+        membership.Cancel,
+        module='clinic_packs_membership', type_='wizard')

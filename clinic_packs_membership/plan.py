@@ -1,9 +1,12 @@
 # This file is part of clinic_packs_membership.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
+from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
+
+from .exceptions import PlanValidationError
 
 INTERVALS = [
     ('month', "Monthly"),
@@ -22,8 +25,10 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
 
     name = fields.Char("Name", required=True, translate=True)
     company = fields.Many2One('company.company', "Company", required=True)
+    # Not required at the field level so that a plan without fee gets the
+    # module's message naming the plan (see validate).
     product = fields.Many2One(
-        'product.product', "Fee Product", required=True,
+        'product.product', "Fee Product",
         domain=[('type', '=', 'service')],
         context={'company': Eval('company', -1)}, depends=['company'],
         help="The service invoiced each period; its list price is the fee.")
@@ -46,6 +51,19 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
             ('renewal_notice_days', '=', None),
             ('renewal_notice_days', '>=', 0)],
         help="Days before a renewal to email the member.")
+    consent_template = fields.Many2One(
+        'clinic.consent.template', "Required Consent",
+        domain=[('company', '=', Eval('company', -1))],
+        help="The terms the member must sign before the membership starts.")
+    post_invoices = fields.Boolean(
+        "Post Invoices",
+        help="Post each period's fee invoice when the period is created; "
+        "leave unchecked to review the invoices as drafts.")
+    allotments = fields.One2Many(
+        'clinic.membership.plan.allotment', 'plan', "Allotments",
+        help="Credits included in each period, issued as packs.")
+    discounts = fields.One2Many(
+        'clinic.membership.plan.discount', 'plan', "Member Discounts")
     perks = fields.Text("Perks", translate=True)
 
     @staticmethod
@@ -71,3 +89,124 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_cancellation_refund(cls):
         return 'none'
+
+    @classmethod
+    def default_post_invoices(cls):
+        return True
+
+    @classmethod
+    def validate(cls, plans):
+        super().validate(plans)
+        for plan in plans:
+            if not plan.product:
+                raise PlanValidationError(gettext(
+                        'clinic_packs_membership.msg_plan_no_product',
+                        plan=plan.rec_name))
+
+    def get_fee(self):
+        "Return the fee of a period: the fee product's list price."
+        with Transaction().set_context(company=self.company.id):
+            product = self.product.__class__(self.product.id)
+            return product.list_price
+
+    def discount_for(self, product):
+        """Return the member discount percentage for product or None.
+
+        A discount on the product itself beats one on its categories; among
+        several matches the largest applies.
+        """
+        by_product, by_category = [], []
+        categories = set(product.template.categories_all)
+        for discount in self.discounts:
+            if discount.product == product:
+                by_product.append(discount.percentage)
+            elif discount.category and discount.category in categories:
+                by_category.append(discount.percentage)
+        if by_product:
+            return max(by_product)
+        if by_category:
+            return max(by_category)
+
+
+ROLLOVERS = [
+    ('lapse', "Lapse"),
+    ('rollover', "Roll Over"),
+    ]
+
+
+class PlanAllotment(ModelSQL, ModelView):
+    "Membership Plan Allotment"
+    __name__ = 'clinic.membership.plan.allotment'
+
+    plan = fields.Many2One(
+        'clinic.membership.plan', "Plan", required=True, ondelete='CASCADE')
+    pack_template = fields.Many2One(
+        'clinic.pack.template', "Pack Template", required=True,
+        domain=[('company', '=', Eval('_parent_plan', {}).get('company', -1))],
+        help="The pack issued to the member each period.")
+    quantity = fields.Integer(
+        "Packs per Period", required=True,
+        domain=[('quantity', '>', 0)],
+        help="How many packs of the template each period includes.")
+    rollover = fields.Selection(
+        ROLLOVERS, "Unused Credits", required=True,
+        help="What happens to unused packs when their period ends.")
+    rollover_limit = fields.Integer(
+        "Roll Over Limit",
+        domain=['OR',
+            ('rollover_limit', '=', None),
+            ('rollover_limit', '>=', 0)],
+        states={'invisible': Eval('rollover') != 'rollover'},
+        help="The most unused packs kept from one period to the next "
+        "(oldest first); empty for no limit.")
+
+    @classmethod
+    def default_quantity(cls):
+        return 1
+
+    @classmethod
+    def default_rollover(cls):
+        return 'lapse'
+
+
+class PlanDiscount(ModelSQL, ModelView):
+    "Membership Plan Discount"
+    __name__ = 'clinic.membership.plan.discount'
+
+    plan = fields.Many2One(
+        'clinic.membership.plan', "Plan", required=True, ondelete='CASCADE')
+    product = fields.Many2One(
+        'product.product', "Product",
+        states={'readonly': Bool(Eval('category'))})
+    category = fields.Many2One(
+        'product.category', "Category",
+        states={'readonly': Bool(Eval('product'))})
+    # Checked in validate to raise the module's message.
+    percentage = fields.Numeric(
+        "Percentage", digits=(16, 2), required=True,
+        help="Taken off the list price on member invoices (0 to 100).")
+
+    @classmethod
+    def validate(cls, discounts):
+        super().validate(discounts)
+        for discount in discounts:
+            discount.check_target()
+            discount.check_percentage()
+
+    def check_target(self):
+        if bool(self.product) == bool(self.category):
+            raise PlanValidationError(gettext(
+                    'clinic_packs_membership.msg_discount_target',
+                    plan=self.plan.rec_name))
+
+    def check_percentage(self):
+        if not (0 < self.percentage <= 100):
+            raise PlanValidationError(gettext(
+                    'clinic_packs_membership.msg_discount_percentage',
+                    plan=self.plan.rec_name,
+                    percentage=self.percentage))
+
+    def get_rec_name(self, name):
+        target = self.product or self.category
+        return '%s %s%%' % (target.rec_name if target else '',
+            self.percentage)

@@ -1,0 +1,950 @@
+# This file is part of clinic_packs_membership.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+import datetime as dt
+import logging
+import time
+
+from sql import Literal
+from sql.aggregate import Count, Min
+from sql.functions import CurrentTimestamp, ToChar
+
+from trytond import backend
+from trytond.config import config
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.clinic_packs import value
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.rpc import RPC
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, TransactionError
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import MembershipError
+
+logger = logging.getLogger(__name__)
+
+STATES = [
+    ('draft', "Draft"),
+    ('active', "Active"),
+    ('paused', "Paused"),
+    ('cancelled', "Cancelled"),
+    ('closed', "Closed"),
+    ]
+BATCH_SIZE = 100
+
+
+def today():
+    """Return the date memberships act on.
+
+    The context key membership_date lets integrations (and scenarios) record
+    a pause, a resume or a cancellation request on another day.
+    """
+    date = Transaction().context.get('membership_date')
+    if date:
+        return date
+    return Pool().get('ir.date').today()
+
+
+class Membership(Workflow, ModelSQL, ModelView):
+    "Membership"
+    __name__ = 'clinic.membership'
+    _rec_name = 'number'
+
+    _draft = {'readonly': Eval('state') != 'draft'}
+
+    number = fields.Char("Number", readonly=True)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_draft)
+    party = fields.Many2One(
+        'party.party', "Member", required=True, states=_draft,
+        context={'company': Eval('company', -1)}, depends=['company'])
+    plan = fields.Many2One(
+        'clinic.membership.plan', "Plan", required=True, states=_draft,
+        domain=[('company', '=', Eval('company', -1))])
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
+    start_date = fields.Date("Start Date", required=True, states=_draft)
+    next_period_start = fields.Date(
+        "Next Period Start", readonly=True,
+        help="The day the next period starts and its fee is invoiced.")
+    auto_renew = fields.Boolean(
+        "Auto Renew",
+        states={'readonly': ~Eval('state').in_(['draft', 'active'])},
+        help="Renew at the end of each period; unchecked, the membership "
+        "closes at the end of the current period.")
+    commitment_end_date = fields.Function(
+        fields.Date("Commitment End",
+            help="The last day of the minimum commitment."),
+        'on_change_with_commitment_end_date')
+    cancel_requested_on = fields.Date("Cancellation Requested", readonly=True)
+    cancel_effective_date = fields.Date(
+        "Cancellation Effective", readonly=True,
+        help="The last day of the membership.")
+    paused_on = fields.Date("Paused On", readonly=True)
+    periods = fields.One2Many(
+        'clinic.membership.period', 'membership', "Periods", readonly=True)
+    consent = fields.Many2One(
+        'clinic.consent', "Consent", states=_draft,
+        domain=[
+            ('party', '=', Eval('party', -1)),
+            ('state', '=', 'signed'),
+            ])
+    current_period = fields.Function(
+        fields.Many2One('clinic.membership.period', "Current Period"),
+        'get_current_period')
+
+    del _draft
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Equality()),
+                    (t.state, Index.Equality())),
+                Index(t, (t.next_period_start, Index.Range()),
+                    where=t.state == 'active'),
+                })
+        cls._order = [
+            ('start_date', 'DESC NULLS FIRST'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('active', 'paused'),
+            ('paused', 'active'),
+            ('draft', 'cancelled'),
+            ('active', 'cancelled'),
+            ('paused', 'cancelled'),
+            ('active', 'closed'),
+            }
+        cls._buttons.update({
+                'activate': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'pause': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-pause',
+                    'depends': ['state'],
+                    },
+                'resume': {
+                    'invisible': Eval('state') != 'paused',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'active', 'paused']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+        cls.__rpc__.update({
+                'renew': RPC(readonly=False),
+                'request_cancellation': RPC(
+                    readonly=False, instantiate=0),
+                'send_renewal_notices': RPC(readonly=False),
+                })
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @classmethod
+    def default_start_date(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def default_auto_renew(cls):
+        return True
+
+    @fields.depends('plan')
+    def on_change_plan(self):
+        if self.plan:
+            self.auto_renew = self.plan.auto_renew
+
+    @fields.depends('plan', 'start_date')
+    def on_change_with_commitment_end_date(self, name=None):
+        "The start plus minimum_periods intervals, less one day."
+        if self.plan and self.start_date and self.plan.minimum_periods:
+            months = (value.PERIOD_MONTHS[self.plan.interval]
+                * self.plan.minimum_periods)
+            return value.expiry_date(self.start_date, validity_months=months)
+
+    def get_current_period(self, name):
+        date = today()
+        for period in self.periods:
+            if period.start_date <= date <= period.end_date:
+                return period.id
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        sequence = Sequence(ModelData.get_id(
+                'clinic_packs_membership', 'sequence_membership'))
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('number'):
+                values['number'] = sequence.get()
+        return super().create(vlist)
+
+    @classmethod
+    def copy(cls, memberships, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['number', 'periods', 'next_period_start', 'consent',
+                'cancel_requested_on', 'cancel_effective_date', 'paused_on']:
+            default.setdefault(name, None)
+        return super().copy(memberships, default=default)
+
+    @classmethod
+    def delete(cls, memberships):
+        for membership in memberships:
+            if membership.state != 'draft':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_delete',
+                        membership=membership.rec_name))
+        super().delete(memberships)
+
+    @classmethod
+    def check_state(cls, memberships, states, action):
+        "Raise naming the first membership not in one of states."
+        for membership in memberships:
+            if membership.state not in states:
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_state',
+                        membership=membership.rec_name,
+                        action=action,
+                        state=membership.state_string))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, memberships):
+        """Start draft memberships: the first period, its invoice and packs.
+
+        A plan that requires consent needs the member's signed consent.
+        """
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        for membership in memberships:
+            required = membership.plan.consent_template
+            if required and not (
+                    membership.consent
+                    and membership.consent.template == required
+                    and membership.consent.state == 'signed'):
+                membership.consent = Consent.check_signed(
+                    membership.party, required, membership.rec_name)
+            membership.next_period_start = membership.start_date
+            if membership.auto_renew is None:
+                membership.auto_renew = membership.plan.auto_renew
+        cls.save(memberships)
+        cls._create_periods(memberships)
+
+    @classmethod
+    @ModelView.button
+    def pause(cls, memberships):
+        "Pause active memberships: no period is created while paused."
+        cls.check_state(memberships, {'active'},
+            gettext('clinic_packs_membership.msg_action_pause'))
+        cls._pause(memberships)
+
+    @classmethod
+    @Workflow.transition('paused')
+    def _pause(cls, memberships):
+        date = today()
+        cls.write(memberships, {'paused_on': date})
+
+    @classmethod
+    @ModelView.button
+    def resume(cls, memberships):
+        """Resume paused memberships.
+
+        The next period starts on the resume date, or when the period paid
+        before the pause ends if that is later.
+        """
+        cls.check_state(memberships, {'paused'},
+            gettext('clinic_packs_membership.msg_action_resume'))
+        cls._resume(memberships)
+        cls.renew_memberships(memberships, today())
+
+    @classmethod
+    @Workflow.transition('active')
+    def _resume(cls, memberships):
+        date = today()
+        for membership in memberships:
+            membership.paused_on = None
+            if (not membership.next_period_start
+                    or membership.next_period_start < date):
+                membership.next_period_start = date
+        cls.save(memberships)
+
+    @classmethod
+    @ModelView.button_action('clinic_packs_membership.wizard_cancel')
+    def cancel(cls, memberships):
+        pass
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def _cancel(cls, memberships):
+        pass
+
+    @classmethod
+    @Workflow.transition('closed')
+    def close(cls, memberships):
+        "Close memberships that do not renew at the end of their period."
+        pass
+
+    def cancellation_date(self, request_date):
+        """Return the last day of the membership for a request on a date.
+
+        The notice period runs from the request and the minimum commitment
+        is honoured: the later of request + notice_days and the commitment
+        end date.
+        """
+        effective = request_date + dt.timedelta(
+            days=self.plan.notice_days or 0)
+        if self.commitment_end_date and self.commitment_end_date > effective:
+            effective = self.commitment_end_date
+        return effective
+
+    def period_at(self, date):
+        "Return the period containing date or None."
+        for period in self.periods:
+            if period.start_date <= date <= period.end_date:
+                return period
+
+    def cancellation_refund(self, effective_date):
+        "Return the refund of the period containing effective_date."
+        period = self.period_at(effective_date)
+        if (not period or self.plan.cancellation_refund != 'pro_rata'
+                or not period.invoice_line):
+            return self.company.currency.round(0)
+        fee = period.invoice_line.amount
+        _, refund = value.pro_rata_refund(
+            fee, period.start_date, period.end_date, effective_date,
+            digits=self.company.currency.digits)
+        return refund
+
+    @classmethod
+    def request_cancellation(cls, memberships, request_date):
+        """Record a cancellation request made on request_date.
+
+        The membership ends on the effective date: at once when that is
+        today or earlier, otherwise the renewal cron ends it on that date.
+        """
+        Lang = Pool().get('ir.lang')
+        cls.check_state(memberships, {'draft', 'active', 'paused'},
+            gettext('clinic_packs_membership.msg_action_cancel'))
+        for membership in memberships:
+            if membership.cancel_requested_on:
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_cancel_twice',
+                        membership=membership.rec_name,
+                        date=Lang.get().strftime(
+                            membership.cancel_requested_on)))
+        drafts = [m for m in memberships if m.state == 'draft']
+        for membership in memberships:
+            membership.cancel_requested_on = request_date
+            if membership.state == 'draft':
+                membership.cancel_effective_date = request_date
+            else:
+                membership.cancel_effective_date = (
+                    membership.cancellation_date(request_date))
+        cls.save(memberships)
+        cls._cancel(drafts)
+        running = [m for m in memberships if m.state != 'draft']
+        for membership in running:
+            period = membership.period_at(membership.cancel_effective_date)
+            if period:
+                period.refund_cancellation()
+        cls.renew_memberships(running, request_date)
+
+    @classmethod
+    def _due_domain(cls, date):
+        return [
+            ('state', '=', 'active'),
+            ['OR',
+                ('next_period_start', '<=', date),
+                ('cancel_effective_date', '<=', date),
+                ],
+            ]
+
+    @classmethod
+    def renew(cls, date=None):
+        """Cron: create every due period, its invoice and allotment packs.
+
+        Catches up after downtime.  Each batch of memberships is committed
+        in its own transaction with the membership rows locked, so a run
+        killed midway keeps the batches done and a concurrent run waits and
+        then finds nothing left to do.
+        """
+        if date is None:
+            date = Pool().get('ir.date').today()
+        memberships = cls.search(cls._due_domain(date),
+            order=[('next_period_start', 'ASC'), ('id', 'ASC')])
+        ids = [m.id for m in memberships]
+        for sub_ids in grouped_slice(ids, BATCH_SIZE):
+            sub_ids = list(sub_ids)
+            _in_new_transaction(
+                lambda: cls.renew_memberships(cls.browse(sub_ids), date))
+        # Periods whose allotments are due to lapse or roll over.
+        Period = Pool().get('clinic.membership.period')
+        periods = Period.search([
+                ('allotments_closed', '=', False),
+                ('end_date', '<', date),
+                ])
+        ids = [p.id for p in periods]
+        for sub_ids in grouped_slice(ids, BATCH_SIZE):
+            sub_ids = list(sub_ids)
+            _in_new_transaction(
+                lambda: Period.close_allotments(Period.browse(sub_ids), date))
+
+    @classmethod
+    def renew_memberships(cls, memberships, date):
+        """Create the periods of memberships due by date, in this transaction.
+
+        The membership rows are locked first so two runs cannot both create
+        the same period; the unique (membership, start date) constraint is
+        the last line of defence.
+        """
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        if not memberships:
+            return
+        cls.lock(memberships)
+        # Re-read after the lock: another run may have renewed them.
+        memberships = cls.browse([m.id for m in memberships])
+        to_cancel, to_close = [], []
+        while True:
+            due = []
+            for membership in memberships:
+                if membership.state != 'active' or membership in to_close:
+                    continue
+                start = membership.next_period_start
+                effective = membership.cancel_effective_date
+                if effective and effective <= date:
+                    # Periods up to the effective date are still created.
+                    if start and start <= effective:
+                        due.append(membership)
+                    elif membership not in to_cancel:
+                        to_cancel.append(membership)
+                    continue
+                if not start or start > date:
+                    continue
+                if not membership.auto_renew and membership.periods:
+                    to_close.append(membership)
+                    continue
+                due.append(membership)
+            if not due:
+                break
+            cls._create_periods(due)
+        if to_cancel:
+            cls._cancel(to_cancel)
+        if to_close:
+            cls.close(to_close)
+        # Allotments of periods that ended lapse or roll over.
+        periods = Period.search([
+                ('membership', 'in', [m.id for m in memberships]),
+                ('allotments_closed', '=', False),
+                ('end_date', '<', date),
+                ], order=[('end_date', 'ASC'), ('id', 'ASC')])
+        Period.close_allotments(periods, date)
+
+    @classmethod
+    def _create_periods(cls, memberships):
+        "Create the next period of each membership with invoice and packs."
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        periods = []
+        for membership in memberships:
+            start = membership.next_period_start
+            end = value.period_end(start, membership.plan.interval)
+            periods.append(Period(
+                    membership=membership, start_date=start, end_date=end))
+            membership.next_period_start = end + dt.timedelta(days=1)
+        Period.save(periods)
+        cls.save(memberships)
+        Period.create_invoices(periods)
+        Period.create_packs(periods)
+        for period in periods:
+            effective = period.membership.cancel_effective_date
+            if effective and period.start_date <= effective:
+                period.refund_cancellation()
+        return periods
+
+    @classmethod
+    def send_renewal_notices(cls, date=None):
+        """Cron: email members whose period renews within the notice days.
+
+        Once per period: the email is recorded on the period.
+        """
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        if date is None:
+            date = pool.get('ir.date').today()
+        periods = Period.search([
+                ('renewal_notice_sent', '=', None),
+                ('end_date', '>=', date),
+                ('membership.state', '=', 'active'),
+                ('membership.auto_renew', '=', True),
+                ('membership.cancel_effective_date', '=', None),
+                ('membership.plan.renewal_notice_days', '!=', None),
+                ])
+        for period in periods:
+            plan = period.membership.plan
+            renewal = period.end_date + dt.timedelta(days=1)
+            if renewal - dt.timedelta(days=plan.renewal_notice_days) > date:
+                continue
+            if period.membership.next_period_start != renewal:
+                continue
+            period.send_renewal_notice()
+
+
+def _in_new_transaction(func):
+    """Run func in a new committed transaction.
+
+    Like ir.cron: a lock request restarts the transaction with the locks
+    acquired and an operational error (lock taken by a concurrent run) is
+    retried.
+    """
+    transaction = Transaction()
+    retry = config.getint('database', 'retry')
+    extras = {}
+    count = 0
+    while True:
+        if count:
+            time.sleep(0.02 * count)
+        try:
+            with transaction.new_transaction(**extras) as new:
+                try:
+                    func()
+                    new.commit()
+                except TransactionError as e:
+                    new.rollback()
+                    e.fix(extras)
+                    continue
+        except backend.DatabaseOperationalError:
+            if count < retry:
+                count += 1
+                logger.debug("Retry: %i", count)
+                continue
+            raise
+        break
+
+
+class Period(ModelSQL, ModelView):
+    "Membership Period"
+    __name__ = 'clinic.membership.period'
+
+    membership = fields.Many2One(
+        'clinic.membership', "Membership", required=True,
+        ondelete='RESTRICT', readonly=True)
+    party = fields.Function(
+        fields.Many2One('party.party', "Member",
+            context={'company': Eval('company', -1)}, depends=['company']),
+        'get_membership_field', searcher='search_membership_field')
+    plan = fields.Function(
+        fields.Many2One('clinic.membership.plan', "Plan"),
+        'get_membership_field', searcher='search_membership_field')
+    company = fields.Function(
+        fields.Many2One('company.company', "Company"),
+        'get_membership_field', searcher='search_membership_field')
+    start_date = fields.Date("Start Date", required=True, readonly=True)
+    end_date = fields.Date(
+        "End Date", required=True, readonly=True,
+        domain=[('end_date', '>=', Eval('start_date', None))])
+    invoice_line = fields.Many2One(
+        'account.invoice.line', "Fee Invoice Line", readonly=True)
+    refund_line = fields.Many2One(
+        'account.invoice.line', "Refund Line", readonly=True,
+        help="The credit note line of a pro-rata cancellation refund.")
+    packs = fields.Function(
+        fields.Many2Many('clinic.pack', None, None, "Allotment Packs"),
+        'get_packs', searcher='search_packs')
+    allotments_closed = fields.Boolean(
+        "Allotments Closed", readonly=True,
+        help="Whether the unused allotment packs lapsed or rolled over.")
+    renewal_notice_sent = fields.Many2One(
+        'ir.email', "Renewal Notice", readonly=True)
+    start_month = fields.Function(
+        fields.Char("Start Month"), 'get_start_month')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('membership_start_unique', Unique(t, t.membership, t.start_date),
+                'clinic_packs_membership.msg_period_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.end_date, Index.Range()),
+                    where=t.allotments_closed == False),  # noqa: E712
+                })
+        cls._order = [
+            ('start_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+
+    @classmethod
+    def default_allotments_closed(cls):
+        return False
+
+    def get_rec_name(self, name):
+        return '%s %s - %s' % (
+            self.membership.rec_name, self.start_date, self.end_date)
+
+    def get_membership_field(self, name):
+        record = getattr(self.membership, name)
+        return record.id if record else None
+
+    @classmethod
+    def search_membership_field(cls, name, clause):
+        return [('membership.' + clause[0],) + tuple(clause[1:])]
+
+    def get_start_month(self, name):
+        return self.start_date.strftime('%Y-%m')
+
+    @classmethod
+    def get_packs(cls, periods, name):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        result = {p.id: [] for p in periods}
+        packs = Pack.search([
+                ('origin', 'in', [str(p) for p in periods]),
+                ], order=[('start_date', 'ASC'), ('id', 'ASC')])
+        for pack in packs:
+            result[pack.origin.id].append(pack.id)
+        return result
+
+    @classmethod
+    def search_packs(cls, name, clause):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        _, operator, operand = clause[:3]
+        packs = Pack.search([('id', operator, operand)] + [
+                ('origin', 'like', cls.__name__ + ',%')])
+        return [('id', 'in', [p.origin.id for p in packs])]
+
+    @classmethod
+    def create_invoices(cls, periods):
+        "Invoice the fee of each period, posted unless the plan says draft."
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        invoices = []
+        for period in periods:
+            invoice = period._get_invoice()
+            invoices.append(invoice)
+        Invoice.save(invoices)
+        for period, invoice in zip(periods, invoices):
+            period.invoice_line, = invoice.lines
+        cls.save(periods)
+        to_post = [i for p, i in zip(periods, invoices)
+            if p.membership.plan.post_invoices]
+        if to_post:
+            # Posted by the system: a renewal caught up after downtime has
+            # payment dates in the past, which is no reason to stop.
+            with Transaction().set_context(_skip_warnings=True):
+                Invoice.post(to_post)
+
+    def _new_invoice(self, date):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        membership = self.membership
+        invoice = Invoice(
+            company=membership.company,
+            type='out',
+            party=membership.party,
+            invoice_date=date,
+            currency=membership.company.currency,
+            )
+        invoice.on_change_type()
+        invoice.on_change_party()
+        return invoice
+
+    def _new_line(self, invoice, unit_price, quantity=1):
+        pool = Pool()
+        Line = pool.get('account.invoice.line')
+        product = self.membership.plan.product
+        line = Line(
+            invoice=invoice, type='line', company=invoice.company,
+            currency=invoice.currency, product=product, quantity=quantity,
+            origin=self)
+        line.on_change_product()
+        line.unit = product.default_uom
+        line.unit_price = unit_price
+        line.description = gettext(
+            'clinic_packs_membership.msg_period_description',
+            plan=self.membership.plan.rec_name,
+            start=self.start_date, end=self.end_date)
+        return line
+
+    def _get_invoice(self):
+        "Return the unsaved invoice of the period's fee."
+        invoice = self._new_invoice(self.start_date)
+        invoice.lines = [
+            self._new_line(invoice, self.membership.plan.get_fee())]
+        return invoice
+
+    def refund_cancellation(self):
+        """Credit the unused part of the fee after the effective date.
+
+        Only for plans with a pro-rata cancellation refund; idempotent.
+        """
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        membership = self.membership
+        if self.refund_line or not self.invoice_line:
+            return
+        refund = membership.cancellation_refund(
+            membership.cancel_effective_date)
+        if not refund:
+            return
+        invoice = self._new_invoice(membership.cancel_requested_on)
+        line = self._new_line(invoice, refund, quantity=-1)
+        invoice.lines = [line]
+        invoice.save()
+        self.refund_line, = invoice.lines
+        self.save()
+        if membership.plan.post_invoices:
+            with Transaction().set_context(_skip_warnings=True):
+                Invoice.post([invoice])
+
+    @classmethod
+    def create_packs(cls, periods):
+        "Issue the allotment packs of each period."
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        packs = []
+        for period in periods:
+            membership = period.membership
+            for allotment in membership.plan.allotments:
+                template = allotment.pack_template
+                for _ in range(allotment.quantity):
+                    packs.append(Pack(
+                            company=membership.company,
+                            currency=membership.company.currency,
+                            party=membership.party,
+                            template=template,
+                            quantity=template.total_quantity,
+                            amount=membership.company.currency.round(0),
+                            start_date=period.start_date,
+                            expiry_date=period.end_date,
+                            origin=period,
+                            consent=membership.consent
+                            if membership.consent
+                            and membership.consent.template
+                            == template.consent_template else None,
+                            ))
+        Pack.save(packs)
+        Pack.activate_if_ready(packs)
+        return packs
+
+    @classmethod
+    def close_allotments(cls, periods, date):
+        """Lapse or roll over the unused allotment packs of ended periods.
+
+        Rolled-over packs (oldest first, up to the plan's limit) run to the
+        end of the next period; the others expire.
+        """
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        Event = pool.get('clinic.pack.event')
+        cls.lock(periods)
+        periods = cls.browse([p.id for p in periods])
+        to_expire, to_roll, events = [], [], []
+        for period in sorted(periods, key=lambda p: (p.end_date, p.id)):
+            if period.allotments_closed or period.end_date >= date:
+                continue
+            membership = period.membership
+            next_end = value.period_end(
+                period.end_date + dt.timedelta(days=1),
+                membership.plan.interval)
+            origins = [str(p) for p in membership.periods]
+            for allotment in membership.plan.allotments:
+                # The period's own packs and those rolled into it.
+                unused = Pack.search([
+                        ('origin', 'in', origins),
+                        ('template', '=', allotment.pack_template.id),
+                        ('state', '=', 'active'),
+                        ('remaining_quantity', '>', 0),
+                        ('expiry_date', '=', period.end_date),
+                        ], order=[('start_date', 'ASC'), ('id', 'ASC')])
+                keep = []
+                can_roll = (allotment.rollover == 'rollover'
+                    and membership.state in {'active', 'paused'}
+                    and not (membership.cancel_effective_date
+                        and membership.cancel_effective_date
+                        <= period.end_date))
+                if can_roll:
+                    limit = allotment.rollover_limit
+                    keep = unused if limit is None else unused[:limit]
+                for pack in unused:
+                    if pack in keep:
+                        events.append(pack.add_event('extension',
+                                previous_expiry_date=pack.expiry_date,
+                                new_expiry_date=next_end,
+                                reason=gettext(
+                                    'clinic_packs_membership'
+                                    '.msg_allotment_rollover',
+                                    membership=membership.rec_name)))
+                        pack.expiry_date = next_end
+                        to_roll.append(pack)
+                    else:
+                        to_expire.append(pack)
+            period.allotments_closed = True
+        Pack.save(to_roll)
+        Event.save(events)
+        if to_expire:
+            Pack.expire(to_expire)
+        cls.save(periods)
+
+    def send_renewal_notice(self):
+        """Email the member that the membership renews, on which day and
+        for which fee; once per period.
+
+        The email goes out when the transaction commits.
+        """
+        pool = Pool()
+        Email = pool.get('ir.email')
+        Lang = pool.get('ir.lang')
+        membership = self.membership
+        party = membership.party
+        to = party.email
+        if not to:
+            return
+        lang = Lang.get(party.lang.code if party.lang else None)
+        with Transaction().set_context(language=lang.code):
+            subject = gettext(
+                'clinic_packs_membership.msg_renewal_notice_subject',
+                plan=membership.plan.rec_name)
+            body = gettext(
+                'clinic_packs_membership.msg_renewal_notice_body',
+                party=party.rec_name,
+                plan=membership.plan.rec_name,
+                date=lang.strftime(self.end_date + dt.timedelta(days=1)),
+                fee=lang.currency(
+                    membership.plan.get_fee(), membership.company.currency),
+                membership=membership.rec_name)
+        email = Email.send(
+            to=to, subject=subject, body=body,
+            record=[membership.__name__, membership.id])
+        self.renewal_notice_sent = email
+        self.save()
+
+
+class Pack(metaclass=PoolMeta):
+    __name__ = 'clinic.pack'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['clinic.membership.period']
+
+
+class MembersActive(ModelSQL, ModelView):
+    "Members Billed per Month"
+    __name__ = 'clinic.membership.active_month'
+
+    month = fields.Char("Month")
+    company = fields.Many2One('company.company', "Company")
+    members = fields.Integer("Members")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('month', 'ASC'))
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        Membership = pool.get('clinic.membership')
+        period = Period.__table__()
+        membership = Membership.__table__()
+        month = ToChar(period.start_date, 'YYYY-MM')
+        return period.join(membership,
+            condition=period.membership == membership.id).select(
+            Min(period.id).as_('id'),
+            Literal(0).as_('create_uid'),
+            CurrentTimestamp().as_('create_date'),
+            Literal(None).as_('write_uid'),
+            Literal(None).as_('write_date'),
+            month.as_('month'),
+            membership.company.as_('company'),
+            Count(membership.id, distinct=True).as_('members'),
+            group_by=[month, membership.company])
+
+
+class CancelStart(ModelView):
+    "Cancel Membership"
+    __name__ = 'clinic.membership.cancel.start'
+
+    membership = fields.Many2One(
+        'clinic.membership', "Membership", readonly=True)
+    request_date = fields.Date(
+        "Request Date", required=True,
+        help="The day the member asked to cancel.")
+    effective_date = fields.Date(
+        "Last Day", readonly=True,
+        help="The notice period and the minimum commitment are honoured.")
+    refund = fields.Numeric("Refund", digits=(16, 2), readonly=True,
+        help="The unused part of the period's fee credited to the member.")
+
+    @fields.depends('membership', 'request_date')
+    def on_change_request_date(self):
+        if self.membership and self.request_date:
+            if self.membership.state == 'draft':
+                self.effective_date = self.request_date
+                self.refund = 0
+            else:
+                self.effective_date = self.membership.cancellation_date(
+                    self.request_date)
+                self.refund = self.membership.cancellation_refund(
+                    self.effective_date)
+
+
+class Cancel(Wizard):
+    """Cancel a membership.
+
+    Shows the last day (request date plus the plan's notice, not before the
+    minimum commitment ends) and the pro-rata refund before confirming.
+    """
+    __name__ = 'clinic.membership.cancel'
+
+    start = StateView('clinic.membership.cancel.start',
+        'clinic_packs_membership.membership_cancel_start_view_form', [
+            Button("Keep Membership", 'end', 'tryton-cancel'),
+            Button("Cancel Membership", 'cancel', 'tryton-ok',
+                default=True),
+            ])
+    cancel = StateTransition()
+
+    def default_start(self, fields):
+        membership = self.record
+        self.model.check_state([membership], {'draft', 'active', 'paused'},
+            gettext('clinic_packs_membership.msg_action_cancel'))
+        start = self.start.__class__(
+            membership=membership, request_date=today())
+        start.on_change_request_date()
+        return {
+            'membership': membership.id,
+            'request_date': start.request_date,
+            'effective_date': start.effective_date,
+            'refund': start.refund,
+            }
+
+    def transition_cancel(self):
+        self.model.request_cancellation(
+            [self.record], self.start.request_date)
+        return 'end'
