@@ -3,7 +3,7 @@
 # terms.
 from trytond.pool import Pool
 
-from . import configuration
+from . import account, configuration, invoice, pack, redemption, report
 
 __all__ = ['register']
 
@@ -11,4 +11,19 @@ __all__ = ['register']
 def register():
     Pool.register(
         configuration.Configuration,
+        account.Move,
+        invoice.InvoiceLine,
+        pack.Template,
+        pack.Pack,
+        redemption.Redemption,
+        report.RollforwardContext,
+        report.RollforwardLine,
+        report.RollforwardStart,
+        report.ExceptionLine,
+        report.ReconcileStart,
+        report.ReconcileResult,
         module='clinic_packs_accounting', type_='model')
+    Pool.register(
+        report.Rollforward,
+        report.Reconcile,
+        module='clinic_packs_accounting', type_='wizard')

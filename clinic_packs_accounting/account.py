@@ -1,0 +1,153 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+from trytond.i18n import gettext
+from trytond.model import Index, fields
+from trytond.modules.account.exceptions import PeriodNotFoundError
+from trytond.pool import Pool, PoolMeta
+
+from .exceptions import PackPostingError
+
+PACK_POSTINGS = [
+    (None, ''),
+    ('revenue', "Service Revenue"),
+    ('breakage', "Breakage"),
+    ('unclaimed', "Unclaimed Property"),
+    ('accrual', "Breakage Accrual"),
+    ]
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'account.move'
+
+    pack_posting = fields.Selection(
+        PACK_POSTINGS, "Pack Posting", readonly=True,
+        help="What a move of a pack or redemption recognises; the "
+        "liability roll-forward groups by it.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.pack_posting, Index.Equality()),
+                where=t.pack_posting != None))  # noqa: E711
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + [
+            'clinic.pack', 'clinic.pack.redemption']
+
+    @classmethod
+    def copy(cls, moves, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('pack_posting', None)
+        return super().copy(moves, default=default)
+
+    @classmethod
+    def pack_configuration(cls, company, record):
+        "Return the pack accounting configuration of company or raise."
+        Configuration = Pool().get('clinic.pack.account.configuration')
+        configuration = Configuration.get(company)
+        if not configuration:
+            raise PackPostingError(gettext(
+                    'clinic_packs_accounting.msg_no_configuration',
+                    record=record.rec_name, company=company.rec_name))
+        return configuration
+
+    @classmethod
+    def pack_period(cls, company, date, record):
+        """Return (date, period) to post a pack event of date.
+
+        An event dated in a closed period is posted on the first day of the
+        next open period (accounting.md rule 4); the record keeps its date.
+        """
+        pool = Pool()
+        Period = pool.get('account.period')
+        try:
+            period = Period.find(company, date=date, test_state=False)
+        except PeriodNotFoundError:
+            raise PackPostingError(gettext(
+                    'clinic_packs_accounting.msg_no_period',
+                    record=record.rec_name, date=date,
+                    company=company.rec_name))
+        if period.state == 'open':
+            return date, period
+        periods = Period.search([
+                ('fiscalyear.company', '=', company.id),
+                ('type', '=', 'standard'),
+                ('state', '=', 'open'),
+                ('start_date', '>', date),
+                ], order=[('start_date', 'ASC')], limit=1)
+        if not periods:
+            raise PackPostingError(gettext(
+                    'clinic_packs_accounting.msg_no_open_period',
+                    record=record.rec_name, date=date,
+                    company=company.rec_name))
+        period, = periods
+        return period.start_date, period
+
+    @classmethod
+    def new_pack_move(
+            cls, company, date, origin, posting, description, lines,
+            party=None):
+        """Return an unsaved move of a pack event, or None if it is zero.
+
+        lines is a list of (account, amount): a positive amount is debited,
+        a negative one credited.
+        """
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        configuration = cls.pack_configuration(company, origin)
+        date, period = cls.pack_period(company, date, origin)
+        move_lines = []
+        for account, amount in lines:
+            if not amount:
+                continue
+            line = Line(
+                account=account,
+                debit=max(amount, 0),
+                credit=max(-amount, 0),
+                party=party if account.party_required else None)
+            move_lines.append(line)
+        if not move_lines:
+            return None
+        return cls(
+            company=company,
+            journal=configuration.journal,
+            period=period,
+            date=date,
+            origin=origin,
+            pack_posting=posting,
+            description=description,
+            lines=move_lines)
+
+    def new_pack_reversal(self, date, origin, description):
+        "Return an unsaved move that is the exact negative of this one."
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        date, period = self.pack_period(self.company, date, origin)
+        return self.__class__(
+            company=self.company,
+            journal=self.journal,
+            period=period,
+            date=date,
+            origin=origin,
+            pack_posting=self.pack_posting,
+            description=description,
+            lines=[Line(
+                    account=l.account,
+                    debit=l.credit,
+                    credit=l.debit,
+                    party=l.party,
+                    origin=l)
+                for l in self.lines])
+
+    @classmethod
+    def save_post(cls, moves):
+        "Save and post the moves that are not None."
+        moves = [m for m in moves if m]
+        if moves:
+            cls.save(moves)
+            cls.post(moves)
+        return moves

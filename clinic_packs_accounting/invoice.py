@@ -1,0 +1,54 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    def get_move_lines(self):
+        """Post the price of a pack to the contract liability.
+
+        A pack is paid before the care is delivered, so its price is a
+        contract liability (IFRS 15.106) whatever revenue account the line
+        shows; credit notes of such lines (a cancelled or refunded pack)
+        debit the same account.  Taxes are left as the host computes them.
+        """
+        lines = super().get_move_lines()
+        account = self.pack_liability_account()
+        if account:
+            for line in lines:
+                line.account = account
+                line.party = (
+                    self.invoice.party if account.party_required else None)
+        return lines
+
+    def pack_liability_account(self):
+        "Return the contract liability account if the line sells a pack."
+        pool = Pool()
+        Move = pool.get('account.move')
+        if (self.invoice.type != 'out' or self.type != 'line'
+                or getattr(self, 'pack', None)):
+            return None
+        if not self.is_pack_sale():
+            return None
+        configuration = Move.pack_configuration(self.invoice.company, self)
+        return configuration.contract_liability_account
+
+    def is_pack_sale(self):
+        "Whether the line sells, cancels or refunds a pack."
+        pool = Pool()
+        Template = pool.get('clinic.pack.template')
+        origin = self.origin
+        if origin and origin.__name__ == 'clinic.pack':
+            return True
+        if not self.product:
+            return False
+        # A credit note may follow the template's deactivation.
+        with Transaction().set_context(active_test=False):
+            return bool(Template.search([
+                        ('product', '=', self.product.id),
+                        ('company', '=', self.invoice.company.id),
+                        ], limit=1))

@@ -1,0 +1,330 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.modules.clinic_packs import value
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+BREAKAGE_METHODS = [
+    ('none', "None (keep as liability)"),
+    ('remote', "Remote (all at expiry)"),
+    ('proportional', "Proportional (as units are used)"),
+    ('escheat', "Escheat (unclaimed property)"),
+    ]
+
+
+class Template(metaclass=PoolMeta):
+    __name__ = 'clinic.pack.template'
+
+    breakage_method = fields.Selection(
+        BREAKAGE_METHODS, "Breakage Method", required=True,
+        help="How the value of units never used leaves the contract "
+        "liability:\n"
+        "None: it stays a liability.\n"
+        "Remote: all of it is breakage revenue at expiry plus grace.\n"
+        "Proportional: breakage is accrued as units are used, at the "
+        "expected rate.\n"
+        "Escheat: it is payable to the state as unclaimed property.")
+    breakage_rate = fields.Numeric(
+        "Breakage Rate", digits=(16, 4),
+        domain=['OR',
+            ('breakage_rate', '=', None),
+            [('breakage_rate', '>=', 0), ('breakage_rate', '<=', 1)],
+            ],
+        states={
+            'invisible': Eval('breakage_method') != 'proportional',
+            'required': Eval('breakage_method') == 'proportional',
+            },
+        help="The share of units expected never to be used, from history "
+        "(0.1 for 10%).")
+
+    @classmethod
+    def default_breakage_method(cls):
+        # A clinic that did not choose keeps the liability: recognising
+        # breakage needs evidence (IFRS 15 B46) or may be owed to a state.
+        return 'none'
+
+    @classmethod
+    def default_breakage_rate(cls):
+        return Decimal(0)
+
+
+class Pack(metaclass=PoolMeta):
+    __name__ = 'clinic.pack'
+
+    breakage_accrued = Monetary(
+        "Breakage Accrued", currency='currency', digits='currency',
+        readonly=True,
+        help="A: the proportional breakage accrued on the unused value.")
+    broken_amount = Monetary(
+        "Broken Amount", currency='currency', digits='currency',
+        readonly=True,
+        help="The value taken out of the liability when the pack expired "
+        "(breakage or unclaimed property).")
+    breakage_move = fields.Many2One(
+        'account.move', "Breakage Move", readonly=True,
+        help="The move of the expiry, reversed if the pack is reinstated.")
+
+    @classmethod
+    def default_breakage_accrued(cls):
+        return Decimal(0)
+
+    @classmethod
+    def default_broken_amount(cls):
+        return Decimal(0)
+
+    @classmethod
+    def copy(cls, packs, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('breakage_accrued', Decimal(0))
+        default.setdefault('broken_amount', Decimal(0))
+        default.setdefault('breakage_move', None)
+        return super().copy(packs, default=default)
+
+    @classmethod
+    def expire(cls, packs):
+        expiring = [p for p in packs if p.state == 'active']
+        super().expire(packs)
+        cls.post_breakage(expiring)
+
+    @classmethod
+    def reopen(cls, packs):
+        # Reinstate before super so the units are valued again before use.
+        cls.reinstate_breakage([p for p in packs if p.state == 'expired'])
+        super().reopen(packs)
+
+    @classmethod
+    def merge(cls, packs, template=None, reason=None):
+        merged = super().merge(packs, template=template, reason=reason)
+        # The accrual follows the liability into the new pack (no entry).
+        sources = cls.browse(packs)
+        accrued = sum((p.breakage_accrued or 0 for p in sources), Decimal(0))
+        if accrued:
+            merged.breakage_accrued = accrued
+            merged.save()
+            cls.write(sources, {
+                    'breakage_accrued': merged.currency.round(Decimal(0)),
+                    })
+        return merged
+
+    @classmethod
+    def refund_packs(cls, packs, reason):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        packs = cls._lock_modified(packs)
+        # A refund of an expired pack pays back the value broken at expiry.
+        cls.reinstate_breakage(
+            [p for p in packs if p.state == 'expired' and p.breakage_move])
+        packs = cls.browse(packs)
+        remaining = {p.id: p._refundable_amount() for p in packs}
+        invoices = super().refund_packs(packs, reason)
+        refunds = {}
+        for invoice in Invoice.browse(invoices):
+            for line in invoice.lines:
+                if line.origin and line.origin.__name__ == 'clinic.pack':
+                    refunds[line.origin.id] = (
+                        refunds.get(line.origin.id, 0) - line.amount)
+        cls.post_refund_revenue(
+            packs, {p: remaining[p.id] - refunds.get(p.id, 0)
+                for p in packs})
+        dates = {}
+        for pack in cls.browse(packs):
+            with Transaction().set_context(company=pack.company.id):
+                dates[pack] = Date.today()
+        cls.post_breakage_accrual(list(dates), dates)
+        return invoices
+
+    @classmethod
+    def post_breakage(cls, packs):
+        """Take the unused value of expired packs out of the liability.
+
+        Posted at the end of the grace period under the template's breakage
+        method; the pack keeps its units so a late extension can reinstate
+        them.
+        """
+        pool = Pool()
+        Move = pool.get('account.move')
+        moves = {}
+        for pack in packs:
+            method = pack.template.breakage_method
+            if method == 'none' or pack.breakage_move:
+                continue
+            configuration = Move.pack_configuration(pack.company, pack)
+            liability = configuration.contract_liability_account
+            remaining = pack.remaining_amount or Decimal(0)
+            accrued = pack.breakage_accrued or Decimal(0)
+            if method == 'escheat':
+                lines = [
+                    (liability, remaining),
+                    (configuration.unclaimed_property_account, -remaining),
+                    ]
+                posting, message = 'unclaimed', 'msg_move_escheat'
+            else:
+                reverse_accrual, breakage = value.expiry_breakage(
+                    remaining, accrued)
+                lines = [
+                    (liability, remaining),
+                    (configuration.breakage_accrual_account,
+                        -reverse_accrual),
+                    (configuration.breakage_revenue_account, -breakage),
+                    ]
+                posting, message = 'breakage', 'msg_move_breakage'
+            date = pack.grace_end_date or pack.expiry_date
+            move = Move.new_pack_move(
+                pack.company, date, pack, posting,
+                gettext('clinic_packs_accounting.' + message,
+                    pack=pack.rec_name),
+                lines, party=pack.party)
+            if move:
+                moves[pack] = move
+        Move.save_post(list(moves.values()))
+        for pack, move in moves.items():
+            pack.breakage_move = move
+            zero = pack.currency.round(Decimal(0))
+            pack.broken_amount = pack.remaining_amount
+            pack.remaining_amount = zero
+            pack.breakage_accrued = zero
+        cls.save(list(moves))
+
+    @classmethod
+    def reinstate_breakage(cls, packs, date=None):
+        """Put the value broken at expiry back into the liability.
+
+        Posts the exact negative of the expiry move (breakage or unclaimed
+        property back to contract liability) dated date (today by
+        default), before the pack can be used again.
+        """
+        pool = Pool()
+        Move = pool.get('account.move')
+        Date = pool.get('ir.date')
+        moves = {}
+        for pack in packs:
+            if not pack.breakage_move:
+                continue
+            if date is None:
+                with Transaction().set_context(company=pack.company.id):
+                    date = Date.today()
+            configuration = Move.pack_configuration(pack.company, pack)
+            moves[pack] = pack.breakage_move.new_pack_reversal(
+                max(date, pack.breakage_move.date), pack,
+                gettext('clinic_packs_accounting.msg_move_reinstatement',
+                    pack=pack.rec_name))
+            # The accrual reversed at expiry is accrued again.
+            pack.breakage_accrued = pack.currency.round(sum(
+                    (l.credit - l.debit for l in pack.breakage_move.lines
+                        if l.account
+                        == configuration.breakage_accrual_account),
+                    Decimal(0)))
+        Move.save_post(list(moves.values()))
+        for pack in moves:
+            pack.remaining_amount = (
+                (pack.remaining_amount or 0) + pack.broken_amount)
+            pack.broken_amount = pack.currency.round(Decimal(0))
+            pack.breakage_move = None
+            if pack.remaining_quantity:
+                # An extension re-based k on the value left after expiry.
+                pack.unit_value = value.rebase_unit_value(
+                    pack.remaining_amount, pack.remaining_quantity)
+        cls.save(list(moves))
+
+    @classmethod
+    def post_breakage_accrual(cls, packs, dates):
+        """Catch the proportional breakage accrual up with the use of packs.
+
+        After redemptions or their cancellation the accrual target A* is
+        recomputed and the difference A* - A posted Dr accrual / Cr
+        breakage revenue (reversed when negative).  dates maps a pack to the
+        date to post on.
+        """
+        pool = Pool()
+        Move = pool.get('account.move')
+        moves = {}
+        targets = {}
+        for pack in packs:
+            accrued = pack.breakage_accrued or Decimal(0)
+            target = pack.breakage_accrual_target()
+            if target is None or target == accrued:
+                continue
+            configuration = Move.pack_configuration(pack.company, pack)
+            difference = target - accrued
+            move = Move.new_pack_move(
+                pack.company, dates[pack], pack, 'accrual',
+                gettext('clinic_packs_accounting.msg_move_accrual',
+                    pack=pack.rec_name),
+                [(configuration.breakage_accrual_account, difference),
+                    (configuration.breakage_revenue_account, -difference)],
+                party=pack.party)
+            moves[pack] = move
+            targets[pack] = target
+        Move.save_post(list(moves.values()))
+        for pack, target in targets.items():
+            pack.breakage_accrued = target
+        cls.save(list(targets))
+
+    def breakage_accrual_target(self):
+        """Return A*, the breakage accrual the pack should carry, or None.
+
+        Only proportional packs in use accrue; a pack that ended without
+        expiring (refunded, merged, cancelled) carries none.  Expiry settles
+        the accrual itself.
+        """
+        template = self.template
+        if self.state in {'refunded', 'merged', 'cancelled'}:
+            return Decimal(0)
+        if (template.breakage_method != 'proportional'
+                or self.state not in {'active', 'exhausted'}
+                or not self.unit_value):
+            return None
+        return value.breakage_accrual_target(
+            template.breakage_rate or 0, self.quantity, self.unit_value,
+            self.redeemed_quantity, self.remaining_amount,
+            digits=self.currency.digits)
+
+    @classmethod
+    def post_refund_revenue(cls, packs, earned):
+        """Recognise the part of G a refund does not pay back.
+
+        Under the list_price policy the patient pays the list price of the
+        units used, so G - refund is earned: Dr contract liability / Cr the
+        revenue account of the pack's product.  earned maps a pack to that
+        amount.
+        """
+        pool = Pool()
+        Move = pool.get('account.move')
+        Date = pool.get('ir.date')
+        moves = []
+        for pack in packs:
+            amount = earned.get(pack, 0)
+            if amount <= 0:
+                continue
+            configuration = Move.pack_configuration(pack.company, pack)
+            with Transaction().set_context(company=pack.company.id):
+                date = Date.today()
+                revenue = pack.template.product.account_revenue_used
+            moves.append(Move.new_pack_move(
+                    pack.company, date, pack, 'revenue',
+                    gettext('clinic_packs_accounting.msg_move_refund_revenue',
+                        pack=pack.rec_name),
+                    [(configuration.contract_liability_account, amount),
+                        (revenue, -amount)],
+                    party=pack.party))
+        Move.save_post(moves)
+        return moves
+
+
+def accrual_dates(redemptions):
+    "Map each pack to the latest date of its redemptions"
+    dates = defaultdict(lambda: None)
+    for redemption in redemptions:
+        pack = redemption.pack
+        if dates[pack] is None or redemption.date > dates[pack]:
+            dates[pack] = redemption.date
+    return dict(dates)

@@ -1,0 +1,472 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+import datetime as dt
+from decimal import Decimal
+
+from sql import Cast, Literal, Null
+from sql.functions import CurrentTimestamp
+from sql.aggregate import Min, Sum
+from sql.conditionals import Case, Coalesce, Greatest, Least
+from sql.operators import Concat
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval, PYSONEncoder
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateAction, StateView, Wizard
+
+KINDS = [
+    ('billing', "Billing"),
+    ('cancellation', "Cancellation"),
+    ('revenue', "Service Revenue"),
+    ('breakage', "Breakage"),
+    ('refund', "Refund"),
+    ('unclaimed', "Unclaimed Property"),
+    ('other', "Other"),
+    ]
+
+
+def _ref(model, column):
+    return Concat(model + ',', Cast(column, 'VARCHAR'))
+
+
+def _log_columns():
+    "The columns every Tryton model reads, for a table query."
+    return [
+        Literal(0).as_('create_uid'),
+        CurrentTimestamp().as_('create_date'),
+        Literal(Null).as_('write_uid'),
+        Literal(Null).as_('write_date'),
+        ]
+
+
+def liability_lines():
+    """Return a query of the move lines on contract liability accounts.
+
+    Columns: id (move line), company, date, amount (credit - debit, so an
+    increase of the liability is positive), kind (see KINDS), template and
+    contract (the invoice line that sold the pack, or the pack).  The kind
+    comes from the origin: an invoice line of a pack product (billing or,
+    debited, cancellation), a credit note line of a pack (refund), a
+    redemption or a pack move (by its pack_posting); anything else, such as a
+    manual journal line, is "other" and is an exception to reconcile.
+    """
+    pool = Pool()
+    Line = pool.get('account.move.line')
+    Move = pool.get('account.move')
+    Configuration = pool.get('clinic.pack.account.configuration')
+    InvoiceLine = pool.get('account.invoice.line')
+    Redemption = pool.get('clinic.pack.redemption')
+    Pack = pool.get('clinic.pack')
+    Template = pool.get('clinic.pack.template')
+
+    line = Line.__table__()
+    move = Move.__table__()
+    configuration = Configuration.__table__()
+    invoice_line = InvoiceLine.__table__()
+    credited = InvoiceLine.__table__()
+    sale_line = InvoiceLine.__table__()
+    refunded = Pack.__table__()
+    redemption = Redemption.__table__()
+    redeemed = Pack.__table__()
+    posted = Pack.__table__()
+    pack = Pack.__table__()
+    template = Template.__table__()
+
+    sold = template.select(
+        template.product, template.company,
+        Min(template.id).as_('template'),
+        group_by=[template.product, template.company])
+    pack_id = Coalesce(refunded.id, redeemed.id, posted.id)
+    sale_line_id = Coalesce(credited.id, invoice_line.id)
+    amount = line.credit - line.debit
+
+    query = (line
+        .join(move, condition=line.move == move.id)
+        .join(configuration, condition=(
+                (configuration.company == move.company)
+                & (configuration.contract_liability_account
+                    == line.account)))
+        .join(invoice_line, 'LEFT', condition=(
+                line.origin == _ref('account.invoice.line', invoice_line.id)))
+        .join(credited, 'LEFT', condition=(
+                invoice_line.origin
+                == _ref('account.invoice.line', credited.id)))
+        .join(refunded, 'LEFT', condition=(
+                invoice_line.origin == _ref('clinic.pack', refunded.id)))
+        .join(redemption, 'LEFT', condition=(
+                move.origin
+                == _ref('clinic.pack.redemption', redemption.id)))
+        .join(redeemed, 'LEFT', condition=redemption.pack == redeemed.id)
+        .join(posted, 'LEFT', condition=(
+                (move.origin == _ref('clinic.pack', posted.id))
+                & (move.pack_posting != Null)))
+        .join(pack, 'LEFT', condition=pack.id == pack_id)
+        .join(sale_line, 'LEFT', condition=(
+                (sale_line.id == sale_line_id) & (pack_id == Null)))
+        .join(sold, 'LEFT', condition=(
+                (sold.product == sale_line.product)
+                & (sold.company == move.company))))
+    kind = Case(
+        (refunded.id != Null, 'refund'),
+        ((sale_line.id != Null) & (sold.template != Null) & (amount > 0),
+            'billing'),
+        ((sale_line.id != Null) & (sold.template != Null), 'cancellation'),
+        ((pack.id != Null) & (move.pack_posting == 'revenue'), 'revenue'),
+        ((pack.id != Null) & (move.pack_posting == 'breakage'), 'breakage'),
+        ((pack.id != Null) & (move.pack_posting == 'unclaimed'),
+            'unclaimed'),
+        else_='other')
+    contract = Case(
+        ((pack.id != Null) & pack.origin.like('account.invoice.line,%'),
+            pack.origin),
+        (pack.id != Null, _ref('clinic.pack', pack.id)),
+        ((sale_line.id != Null) & (sold.template != Null),
+            _ref('account.invoice.line', sale_line.id)),
+        else_=_ref('account.move.line', line.id))
+    return query.select(
+        line.id.as_('id'),
+        move.company.as_('company'),
+        move.date.as_('date'),
+        amount.as_('amount'),
+        kind.as_('kind'),
+        Coalesce(pack.template, sold.template).as_('template'),
+        contract.as_('contract'))
+
+
+class RollforwardContext(ModelView):
+    "Contract Liability Roll-forward Context"
+    __name__ = 'clinic.pack.liability.rollforward.context'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    from_date = fields.Date("From Date", required=True,
+        domain=[('from_date', '<=', Eval('to_date', None))])
+    to_date = fields.Date("To Date", required=True,
+        domain=[('to_date', '>=', Eval('from_date', None))])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_from_date(cls):
+        today = Pool().get('ir.date').today()
+        return Transaction().context.get(
+            'from_date', today.replace(month=1, day=1))
+
+    @classmethod
+    def default_to_date(cls):
+        return Transaction().context.get(
+            'to_date', Pool().get('ir.date').today())
+
+
+class RollforwardLine(ModelSQL, ModelView):
+    "Contract Liability Roll-forward"
+    __name__ = 'clinic.pack.liability.rollforward.line'
+
+    company = fields.Many2One('company.company', "Company")
+    template = fields.Many2One('clinic.pack.template', "Pack Template")
+    currency = fields.Many2One('currency.currency', "Currency")
+    opening = Monetary(
+        "Opening", currency='currency', digits='currency')
+    billings = Monetary(
+        "Billings", currency='currency', digits='currency')
+    cancellations = Monetary(
+        "Cancellations", currency='currency', digits='currency')
+    revenue = Monetary(
+        "Service Revenue", currency='currency', digits='currency')
+    breakage = Monetary(
+        "Breakage", currency='currency', digits='currency',
+        help="Net of reinstatements.")
+    refunds = Monetary(
+        "Refunds", currency='currency', digits='currency')
+    unclaimed = Monetary(
+        "Unclaimed Property", currency='currency', digits='currency')
+    other = Monetary(
+        "Other", currency='currency', digits='currency',
+        help="Lines on the liability account from no pack: exceptions.")
+    closing = Monetary(
+        "Closing", currency='currency', digits='currency')
+    revenue_from_opening = Monetary(
+        "Revenue from Opening", currency='currency', digits='currency',
+        help="IFRS 15.116(b): revenue of the period that was in the "
+        "opening liability, consuming each contract's opening balance "
+        "first.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('template', 'ASC NULLS LAST'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
+        context = Transaction().context
+        from_date = context.get('from_date') or dt.date.min
+        to_date = context.get('to_date') or dt.date.max
+        lines = liability_lines()
+        # The amounts' own scale, so that sums of nothing read 0.00.
+        zero = lines.amount * 0
+
+        def period(kind):
+            return Sum(Case((
+                        (lines.date >= from_date) & (lines.kind == kind),
+                        lines.amount), else_=zero))
+        where = lines.date <= to_date
+        if context.get('company') is not None:
+            where &= lines.company == context['company']
+        contracts = lines.select(
+            lines.company, lines.template, lines.contract,
+            Sum(Case((lines.date < from_date, lines.amount),
+                    else_=zero)).as_('opening'),
+            period('billing').as_('billings'),
+            (-period('cancellation')).as_('cancellations'),
+            (-period('revenue')).as_('revenue'),
+            (-period('breakage')).as_('breakage'),
+            (-period('refund')).as_('refunds'),
+            (-period('unclaimed')).as_('unclaimed'),
+            period('other').as_('other'),
+            Sum(lines.amount).as_('closing'),
+            where=where,
+            group_by=[lines.company, lines.template, lines.contract])
+        earned = contracts.revenue + contracts.breakage
+        return (contracts
+            .join(company, condition=contracts.company == company.id)
+            .select(
+                Case((contracts.template != Null, contracts.template * 2),
+                    else_=contracts.company * 2 + 1).as_('id'),
+                *_log_columns(),
+                contracts.company.as_('company'),
+                contracts.template.as_('template'),
+                company.currency.as_('currency'),
+                Sum(contracts.opening).as_('opening'),
+                Sum(contracts.billings).as_('billings'),
+                Sum(contracts.cancellations).as_('cancellations'),
+                Sum(contracts.revenue).as_('revenue'),
+                Sum(contracts.breakage).as_('breakage'),
+                Sum(contracts.refunds).as_('refunds'),
+                Sum(contracts.unclaimed).as_('unclaimed'),
+                Sum(contracts.other).as_('other'),
+                Sum(contracts.closing).as_('closing'),
+                Sum(Least(Greatest(contracts.opening, contracts.opening * 0),
+                        Greatest(earned, earned * 0))).as_(
+                    'revenue_from_opening'),
+                group_by=[
+                    contracts.company, contracts.template,
+                    company.currency]))
+
+
+class RollforwardStart(ModelView):
+    "Contract Liability Roll-forward"
+    __name__ = 'clinic.pack.liability.rollforward.start'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    from_date = fields.Date("From Date", required=True,
+        domain=[('from_date', '<=', Eval('to_date', None))])
+    to_date = fields.Date("To Date", required=True,
+        domain=[('to_date', '>=', Eval('from_date', None))])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_from_date(cls):
+        return Pool().get('ir.date').today().replace(month=1, day=1)
+
+    @classmethod
+    def default_to_date(cls):
+        return Pool().get('ir.date').today()
+
+
+class Rollforward(Wizard):
+    """Contract liability roll-forward for a date range.
+
+    Opening + billings - cancellations - service revenue - breakage -
+    refunds - unclaimed property (+ other lines) = closing, per pack
+    template, from the ledger, so the closing is the liability account's
+    balance at the end date.
+    """
+    __name__ = 'clinic.pack.liability.rollforward'
+    start = StateView('clinic.pack.liability.rollforward.start',
+        'clinic_packs_accounting.rollforward_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Open", 'open_', 'tryton-ok', default=True),
+            ])
+    open_ = StateAction('clinic_packs_accounting.act_rollforward_line')
+
+    def do_open_(self, action):
+        context = {
+            'company': self.start.company.id,
+            'from_date': self.start.from_date,
+            'to_date': self.start.to_date,
+            }
+        action['pyson_context'] = PYSONEncoder().encode(context)
+        action['name'] += ' (%s - %s)' % (
+            self.start.from_date, self.start.to_date)
+        return action, {}
+
+
+class ExceptionLine(ModelSQL, ModelView):
+    "Contract Liability Exception"
+    __name__ = 'clinic.pack.liability.exception'
+
+    company = fields.Many2One('company.company', "Company")
+    move_line = fields.Many2One('account.move.line', "Move Line")
+    date = fields.Date("Date")
+    amount = fields.Numeric("Amount", digits=(16, 2),
+        help="Credit minus debit on the contract liability account.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        context = Transaction().context
+        lines = liability_lines()
+        where = lines.kind == 'other'
+        if context.get('date'):
+            where &= lines.date <= context['date']
+        if context.get('company') is not None:
+            where &= lines.company == context['company']
+        return lines.select(
+            lines.id.as_('id'),
+            *_log_columns(),
+            lines.company.as_('company'),
+            lines.id.as_('move_line'),
+            lines.date.as_('date'),
+            lines.amount.as_('amount'),
+            where=where)
+
+
+class ReconcileStart(ModelView):
+    "Reconcile Contract Liability"
+    __name__ = 'clinic.pack.liability.reconcile.start'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    date = fields.Date("Date", required=True)
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_date(cls):
+        return Pool().get('ir.date').today()
+
+
+class ReconcileResult(ModelView):
+    "Contract Liability Reconciliation"
+    __name__ = 'clinic.pack.liability.reconcile.result'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency",
+        readonly=True)
+    date = fields.Date("Date", readonly=True)
+    ledger = Monetary(
+        "Ledger Contract Liability", currency='currency',
+        digits='currency', readonly=True)
+    packs = Monetary(
+        "Packs Remaining Value", currency='currency', digits='currency',
+        readonly=True, help="Σ G over the packs sold by invoice.")
+    exceptions = Monetary(
+        "Exceptions", currency='currency', digits='currency', readonly=True,
+        help="Lines on the liability account from no pack.")
+    difference = Monetary(
+        "Difference", currency='currency', digits='currency',
+        readonly=True,
+        help="Ledger - packs - exceptions: zero when they agree.")
+    ledger_accrual = Monetary(
+        "Ledger Breakage Accrual", currency='currency', digits='currency',
+        readonly=True)
+    packs_accrual = Monetary(
+        "Packs Breakage Accrued", currency='currency', digits='currency',
+        readonly=True, help="Σ A over the packs.")
+    exception_count = fields.Integer("Exception Lines", readonly=True)
+
+
+class Reconcile(Wizard):
+    """Reconcile the ledger's contract liability with the packs.
+
+    The liability account's balance at the date is compared with Σ G over
+    the packs sold by invoice, and the breakage accrual account with Σ A;
+    lines on the liability account that come from no pack (a manual journal
+    line, say) are listed as exceptions.  The packs' balances are the
+    current ones, so the date should be on or after the last posting.
+    """
+    __name__ = 'clinic.pack.liability.reconcile'
+    start = StateView('clinic.pack.liability.reconcile.start',
+        'clinic_packs_accounting.reconcile_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Reconcile", 'result', 'tryton-ok', default=True),
+            ])
+    result = StateView('clinic.pack.liability.reconcile.result',
+        'clinic_packs_accounting.reconcile_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            Button("Exceptions", 'exceptions', 'tryton-list'),
+            ])
+    exceptions = StateAction('clinic_packs_accounting.act_exception')
+
+    def default_result(self, fields):
+        return reconcile(self.start.company, self.start.date)
+
+    def do_exceptions(self, action):
+        action['pyson_context'] = PYSONEncoder().encode({
+                'company': self.start.company.id,
+                'date': self.start.date,
+                })
+        return action, {}
+
+
+def reconcile(company, date):
+    "Return the reconciliation of company's contract liability at date."
+    pool = Pool()
+    Account = pool.get('account.account')
+    Configuration = pool.get('clinic.pack.account.configuration')
+    Pack = pool.get('clinic.pack')
+    Exception_ = pool.get('clinic.pack.liability.exception')
+    configuration = Configuration.get(company)
+    currency = company.currency
+    result = {
+        'company': company.id,
+        'currency': currency.id,
+        'date': date,
+        }
+    zero = currency.round(Decimal(0))
+    if configuration:
+        with Transaction().set_context(company=company.id, date=date):
+            liability, accrual = Account.browse([
+                    configuration.contract_liability_account,
+                    configuration.breakage_accrual_account])
+            ledger = -liability.balance
+            ledger_accrual = accrual.balance
+    else:
+        ledger = ledger_accrual = zero
+    pack = Pack.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*pack.select(
+            Coalesce(Sum(pack.remaining_amount), 0),
+            Coalesce(Sum(pack.breakage_accrued), 0),
+            where=(pack.company == company.id)
+            & ((pack.state != 'draft') | (pack.origin != Null))))
+    packs, packs_accrual = cursor.fetchone()
+    with Transaction().set_context(company=company.id, date=date):
+        exceptions = Exception_.search([])
+    exceptions_amount = sum((e.amount for e in exceptions), Decimal(0))
+    packs = currency.round(Decimal(packs))
+    result.update({
+            'ledger': currency.round(ledger),
+            'packs': packs,
+            'exceptions': currency.round(exceptions_amount),
+            'difference': currency.round(ledger - packs - exceptions_amount),
+            'ledger_accrual': currency.round(ledger_accrual),
+            'packs_accrual': currency.round(Decimal(packs_accrual)),
+            'exception_count': len(exceptions),
+            })
+    return result
