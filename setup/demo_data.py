@@ -307,6 +307,61 @@ def close_module_configuration(demo):
     Item.save(items)
 
 
+USERS = [
+    # login, password, name, groups
+    ('frontdesk', 'clinicdesk', "Front Desk", ["Clinic Packs"]),
+    ('accountant', 'clinicbooks', "Accountant",
+        ["Account", "Account Administration", "Clinic Packs"]),
+    ]
+
+
+def create_users(demo):
+    """A front-desk user (sell and redeem) and an accountant (ledgers and
+    pack accounting), who log in with the passwords in USERS."""
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    demo.users = {}
+    for login, password, name, groups in USERS:
+        user = User(login=login, name=name, password=password)
+        user.groups.extend(Group.find([('name', 'in', groups)]))
+        user.companies.append(type(demo.company)(demo.company.id))
+        user.company = demo.company
+        user.save()
+        demo.users[login] = user
+
+
+def sell_packs(demo):
+    """Today's sales: Jane's six physiotherapy sessions (two used) and Tom's
+    massage 5+1 pack (one used), sold on invoices like any other service."""
+    Invoice = Model.get('account.invoice')
+    Pack = Model.get('clinic.pack')
+    Redemption = Model.get('clinic.pack.redemption')
+    sales = [
+        ("Jane Doe", "6 Physio sessions pack", "Physiotherapy session", 2,
+            "Dr Maya Patel"),
+        ("Tom Baker", "Massage 5+1 pack", "Sports massage", 1, "Ben Carter"),
+        ]
+    patients = {p.name: p for p in demo.patients}
+    practitioners = {e.party.name: e for e in demo.practitioners}
+    for patient, pack_product, service, used, practitioner in sales:
+        invoice = Invoice(type='out', party=patients[patient],
+            invoice_date=demo.today)
+        line = invoice.lines.new()
+        line.product = demo.products[pack_product]
+        line.quantity = 1
+        line.unit_price = demo.products[pack_product].list_price
+        invoice.click('post')
+        pack, = Pack.find([
+                ('origin', '=', 'account.invoice.line,%s'
+                    % invoice.lines[0].id)])
+        for _ in range(used):
+            redemption = Redemption(pack=pack,
+                product=demo.products[service], date=demo.today,
+                employee=practitioners[practitioner])
+            redemption.save()
+            redemption.click('do')
+
+
 STEPS = [
     create_currency,
     create_company,
@@ -322,6 +377,8 @@ STEPS = [
     create_membership_plans,
     configure_pack_accounting,
     close_module_configuration,
+    create_users,
+    sell_packs,
     ]
 
 

@@ -348,8 +348,8 @@ def tab_title(page, name, active=False):
         ).filter(has_text=re.compile('^%s$' % re.escape(name)))
 
 
-def login(page, server):
-    """Log in as the server's admin and wait for the menu.
+def login(page, server, user=None, user_password=None):
+    """Log in (as the server's admin by default) and wait for the menu.
 
     Closes the "Module Configuration" wizard that Tryton opens at the first
     login of a database whose configuration items are still open."""
@@ -363,10 +363,10 @@ def login(page, server):
         database.select_option(server.database)
     elif database.input_value() != server.database:
         database.fill(server.database)
-    page.locator('#login').fill(server.login)
+    page.locator('#login').fill(user or server.login)
     page.locator('.modal-dialog button[type=submit]').click()
     password = page.locator('.modal-dialog input[type=password]')
-    password.fill(server.password)
+    password.fill(user_password or server.password)
     password.press('Enter')
     menu = page.locator('#menu .column-char').first
     menu.wait_for()

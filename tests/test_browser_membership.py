@@ -1,0 +1,103 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The front desk enrols a patient in a membership plan from the web client
+and finds the first fee invoice posted."""
+import dataclasses
+import datetime as dt
+
+from playwright.sync_api import expect
+from proteus import Model
+from proteus.config import XmlrpcConfig
+
+from . import browser
+
+FRONT_DESK = ('fiona.frontdesk', 'Front-Desk-2025')
+
+
+def create_front_desk(server):
+    """Create, over RPC as admin, a front desk user of the clinic: "Clinic
+    Packs" for the memberships and "Account" to see the invoices."""
+    login, password = FRONT_DESK
+    url = server.url.replace('http://', 'http://%s:%s@' % (
+            server.login, server.password))
+    config = XmlrpcConfig('%s%s/' % (url, server.database))
+    User = Model.get('res.user', config=config)
+    Group = Model.get('res.group', config=config)
+    Company = Model.get('company.company', config=config)
+    if User.find([('login', '=', login)]):
+        return
+    company, = Company.find([])
+    user = User(name="Fiona (front desk)", login=login, password=password)
+    for name in ["Clinic Packs", "Account"]:
+        group, = Group.find([('name', '=', name)])
+        user.groups.append(Group(group.id))
+    user.companies.append(Company(company.id))
+    user.company = company
+    user.save()
+
+
+def choose(page, name, text):
+    """Type text in the many2one name and take the record named text, from
+    the search window if one opens (its rows link other records: select the
+    row on its name cell and confirm rather than double-click it)."""
+    field = browser.active_tab(page).locator('input[name=%s]' % name).first
+    field.fill(text)
+    field.press('Tab')
+    dialog = page.locator('.modal-dialog:visible')
+    page.wait_for_function(
+        """([field, text]) => field.value === text
+            || document.querySelector('.modal-dialog .treeview')""",
+        arg=[field.element_handle(), text])
+    if dialog.count():
+        dialog.locator('td', has_text=text).first.click()
+        dialog.get_by_role('button', name='OK', exact=True).click()
+        dialog.wait_for(state='detached')
+    expect(field).to_have_value(text)
+    browser.settle(page)
+
+
+def test_enrol_member(page, trytond_server):
+    "The front desk enrols Sofia in the monthly plan and sees her invoice."
+    create_front_desk(trytond_server)
+    login, password = FRONT_DESK
+    browser.login(page, dataclasses.replace(
+            trytond_server, login=login, password=password))
+
+    browser.open_menu(page, 'Clinic Packs', 'Memberships', 'Memberships')
+    browser.new_record(page)
+    choose(page, 'party', 'Sofia Rossi')
+    choose(page, 'plan', 'Wellness Monthly')
+    browser.save(page)
+
+    tab = browser.active_tab(page)
+    tab.get_by_role('button', name='Activate').click()
+    browser.settle(page)
+    expect(tab.locator('select[name=state] option:checked')).to_have_text(
+        'Active')
+    number = tab.locator('input[name=number]').input_value()
+    assert number.startswith('MB')
+    # The first period, from today, is listed on the membership.
+    today = dt.date.today()
+    periods = tab.locator('.treeview tbody tr:visible')
+    expect(periods).to_have_count(1)
+    browser.screenshot(page, 'membership-enrol')
+
+    browser.open_menu(page, 'Financial', 'Invoices', 'Customer Invoices')
+    browser.active_tab(page).locator(
+        '.nav-tabs a', has_text='Posted').first.click()
+    browser.settle(page)
+    row = browser.list_row(page, 'Sofia Rossi')
+    expect(row).to_have_count(1)
+    cells = [c.strip() for c in row.locator('td').all_inner_texts()]
+    print(cells)
+    browser.screenshot(page, 'membership-invoice')
+
+    assert trytond_server.query(
+        "SELECT m.state, p.start_date, i.state, i.invoice_date, "
+        "l.unit_price "
+        "FROM clinic_membership AS m "
+        "JOIN clinic_membership_period AS p ON p.membership = m.id "
+        "JOIN account_invoice_line AS l ON l.id = p.invoice_line "
+        "JOIN account_invoice AS i ON i.id = l.invoice "
+        "WHERE m.number = %s", (number,)) == [
+        ('active', today, 'posted', today, 49)]
