@@ -18,13 +18,20 @@ class Invoice(metaclass=PoolMeta):
     def _post(cls, invoices):
         pool = Pool()
         Line = pool.get('account.invoice.line')
+        # The host posts again the invoices it processes (payments
+        # reconciled or not, cancellations undone): their packs were issued
+        # or reversed when they were first posted.
+        lines = [l for i in invoices
+            if i.type == 'out' and i.state in {'draft', 'validated'}
+            for l in i.lines]
+        # Refuse what packs cannot do before the invoice gets its number and
+        # move.
+        Line.check_packs(lines)
         # Covered lines are redeemed and shown at zero before the move is
         # built and the lines become read-only.
-        Line.redeem_covered([l for i in invoices if i.type == 'out'
-                for l in i.lines])
+        Line.redeem_covered(lines)
         super()._post(invoices)
-        Line.process_packs([l for i in invoices if i.type == 'out'
-                for l in i.lines])
+        Line.process_packs(lines)
 
 
 class InvoiceLine(metaclass=PoolMeta):
@@ -93,6 +100,29 @@ class InvoiceLine(metaclass=PoolMeta):
         cls._credit_packs(to_credit)
 
     @classmethod
+    def check_packs(cls, lines):
+        "Raise if posting lines could not issue or reverse their packs."
+        issued = [l for l in lines
+            if l.type == 'line' and l.product and not l.pack
+            and (l.quantity or 0) > 0]
+        templates = cls._pack_templates(issued)
+        for line in issued:
+            template = templates.get((line.product.id, line.company.id))
+            if template:
+                cls._check_pack_quantity(line, template)
+        cls._credited_packs([l for l in lines
+                if l.type == 'line' and (l.quantity or 0) < 0])
+
+    @classmethod
+    def _check_pack_quantity(cls, line, template):
+        quantity = Decimal(str(line.quantity))
+        if quantity != quantity.to_integral_value():
+            raise PackError(gettext(
+                    'clinic_packs.msg_invoice_pack_quantity',
+                    line=line.rec_name, template=template.rec_name))
+        return int(quantity)
+
+    @classmethod
     def _pack_templates(cls, lines):
         pool = Pool()
         Template = pool.get('clinic.pack.template')
@@ -122,11 +152,7 @@ class InvoiceLine(metaclass=PoolMeta):
             template = templates.get((line.product.id, line.company.id))
             if not template or line.id in issued:
                 continue
-            quantity = Decimal(str(line.quantity))
-            if quantity != quantity.to_integral_value():
-                raise PackError(gettext(
-                        'clinic_packs.msg_invoice_pack_quantity',
-                        line=line.rec_name, template=template.rec_name))
+            quantity = cls._check_pack_quantity(line, template)
             invoice = line.invoice
             date = invoice.invoice_date
             with Transaction().set_context(date=invoice.currency_date):
@@ -134,7 +160,7 @@ class InvoiceLine(metaclass=PoolMeta):
                     invoice.currency, line.amount, line.company.currency,
                     round=False)
             amounts = _split(
-                amount, int(quantity), line.company.currency.digits)
+                amount, quantity, line.company.currency.digits)
             for unit_amount in amounts:
                 packs.append(Pack(
                         company=line.company,
@@ -218,29 +244,53 @@ class InvoiceLine(metaclass=PoolMeta):
                 ])
         if redemptions:
             Redemption.cancel(redemptions)
+        to_cancel = cls._credited_packs(lines)
+        if to_cancel:
+            with Transaction().set_context(_pack_credit=True):
+                Pack.cancel(to_cancel)
+
+    @classmethod
+    def _credited_packs(cls, lines):
+        """Return the packs that crediting lines cancels.
+
+        Raise unless the packs issued by the credited lines are unused and
+        draft or active: the patient cannot get back by a credit note what
+        was used, refunded, merged or has expired.
+        """
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        lines = [l for l in lines
+            if not l.pack and l.origin
+            and l.origin.__name__ == 'account.invoice.line']
+        if not lines:
+            return []
         packs = Pack.search([
-                ('origin', 'in', [str(o) for o in origins]),
-                ('state', 'in', ['draft', 'active']),
+                ('origin', 'in', [str(l.origin) for l in lines]),
+                ('state', '!=', 'cancelled'),
                 ], order=[('id', 'DESC')])
         by_origin = {}
         for pack in packs:
             by_origin.setdefault(pack.origin.id, []).append(pack)
         to_cancel = []
         for line in lines:
-            if not line.origin or line.pack:
-                continue
             candidates = by_origin.get(line.origin.id, [])
             count = int(abs(line.quantity))
-            unused = [p for p in candidates if not p.redeemed_quantity]
-            if candidates and len(unused) < count:
-                used = [p for p in candidates if p.redeemed_quantity]
+            unused = [p for p in candidates
+                if p.state in {'draft', 'active'} and not p.redeemed_quantity]
+            kept = [p for p in candidates if p not in unused]
+            # Crediting more packs than the line sold cancels them all.
+            if len(unused) < count and kept:
+                used = [p for p in kept if p.redeemed_quantity]
+                if used:
+                    raise PackError(gettext(
+                            'clinic_packs.msg_invoice_credit_pack_used',
+                            line=line.rec_name, pack=used[0].rec_name))
                 raise PackError(gettext(
-                        'clinic_packs.msg_invoice_credit_pack_used',
-                        line=line.rec_name, pack=used[0].rec_name))
+                        'clinic_packs.msg_invoice_credit_pack_state',
+                        line=line.rec_name, pack=kept[0].rec_name,
+                        state=kept[0].state_string))
             to_cancel.extend(unused[:count])
-        if to_cancel:
-            with Transaction().set_context(_pack_credit=True):
-                Pack.cancel(to_cancel)
+        return to_cancel
 
 
 def _split(amount, count, digits):
