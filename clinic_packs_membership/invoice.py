@@ -25,20 +25,21 @@ class Invoice(metaclass=PoolMeta):
             if i.type == 'out' and i.state in {'draft', 'validated'}]
         changed = [l for i in drafts for l in i.lines
             if l.apply_member_discount()]
-        if changed:
-            Line.save(changed)
-            # The stored taxes must follow the new bases or the move refuses.
-            cls.update_taxes(
-                [i for i in drafts if any(l.invoice == i for l in changed)])
+        # The host updates the taxes of draft invoices when it stores their
+        # amounts before the move.
+        Line.save(changed)
         super()._post(invoices)
 
 
 class InvoiceLine(metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
+    # Read-only by states, not by field, so that the clients save the value
+    # set by on_change_product: posting then knows a discount was applied.
     member_discount = fields.Numeric(
-        "Member Discount", digits=(16, 2), readonly=True,
+        "Member Discount", digits=(16, 2),
         states={
+            'readonly': True,
             'invisible': ~Eval('member_discount'),
             },
         help="The percentage taken off the list price for a member.")

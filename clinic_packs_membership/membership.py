@@ -448,7 +448,7 @@ class Membership(Workflow, ModelSQL, ModelView):
                 due.append(membership)
             if not due:
                 break
-            cls._create_periods(due)
+            cls._create_periods(due, date)
         if to_cancel:
             cls._cancel(to_cancel)
         if to_close:
@@ -462,8 +462,12 @@ class Membership(Workflow, ModelSQL, ModelView):
         Period.close_allotments(periods, date)
 
     @classmethod
-    def _create_periods(cls, memberships):
-        "Create the next period of each membership with invoice and packs."
+    def _create_periods(cls, memberships, date=None):
+        """Create the next period of each membership with invoice and packs.
+
+        The invoice of a period created after its start (catch-up) is dated
+        date, the day of the run.
+        """
         pool = Pool()
         Period = pool.get('clinic.membership.period')
         periods = []
@@ -475,7 +479,7 @@ class Membership(Workflow, ModelSQL, ModelView):
             membership.next_period_start = end + dt.timedelta(days=1)
         Period.save(periods)
         cls.save(memberships)
-        Period.create_invoices(periods)
+        Period.create_invoices(periods, date)
         Period.create_packs(periods)
         for period in periods:
             effective = period.membership.cancel_effective_date
@@ -638,13 +642,18 @@ class Period(ModelSQL, ModelView):
         return [('id', 'in', [p.origin.id for p in packs])]
 
     @classmethod
-    def create_invoices(cls, periods):
-        "Invoice the fee of each period, posted unless the plan says draft."
+    def create_invoices(cls, periods, date=None):
+        """Invoice the fee of each period, posted unless the plan says draft.
+
+        The invoices are dated the period's start, or date when that is
+        later: the host numbers customer invoices in date order, so a
+        catch-up after downtime cannot post invoices dated in the past.
+        """
         pool = Pool()
         Invoice = pool.get('account.invoice')
         invoices = []
         for period in periods:
-            invoice = period._get_invoice()
+            invoice = period._get_invoice(date)
             invoices.append(invoice)
         Invoice.save(invoices)
         for period, invoice in zip(periods, invoices):
@@ -690,9 +699,12 @@ class Period(ModelSQL, ModelView):
             start=self.start_date, end=self.end_date)
         return line
 
-    def _get_invoice(self):
-        "Return the unsaved invoice of the period's fee."
-        invoice = self._new_invoice(self.start_date)
+    def _get_invoice(self, date=None):
+        "Return the unsaved invoice of the period's fee, dated date or later."
+        invoice_date = self.start_date
+        if date and date > invoice_date:
+            invoice_date = date
+        invoice = self._new_invoice(invoice_date)
         invoice.lines = [
             self._new_line(invoice, self.membership.plan.get_fee())]
         return invoice

@@ -4,6 +4,7 @@
 and finds the first fee invoice posted."""
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from playwright.sync_api import expect
 from proteus import Model
@@ -75,29 +76,47 @@ def test_enrol_member(page, trytond_server):
     expect(tab.locator('select[name=state] option:checked')).to_have_text(
         'Active')
     number = tab.locator('input[name=number]').input_value()
-    assert number.startswith('MB')
-    # The first period, from today, is listed on the membership.
-    today = dt.date.today()
+    (state, start, end, invoice_number, invoice_state, invoice_date,
+        unit_price), = trytond_server.query(
+        "SELECT m.state, p.start_date, p.end_date, i.number, i.state, "
+        "i.invoice_date, l.unit_price "
+        "FROM clinic_membership AS m "
+        "JOIN clinic_membership_period AS p ON p.membership = m.id "
+        "JOIN account_invoice_line AS l ON l.id = p.invoice_line "
+        "JOIN account_invoice AS i ON i.id = l.invoice "
+        "WHERE m.number = %s", (number,))
+    # The membership starts today, the clinic's (London) day, which the
+    # first period and its posted invoice share.
+    assert abs(start - dt.date.today()) <= dt.timedelta(days=1)
+    assert (state, invoice_state, invoice_date, unit_price) == (
+        'active', 'posted', start, Decimal('49.0000'))
+    # The first period is listed on the membership.
     periods = tab.locator('.treeview tbody tr:visible')
     expect(periods).to_have_count(1)
+    assert [t for t in texts(periods.first.locator('td:visible')) if t] == [
+        date(start), date(end)]
     browser.screenshot(page, 'membership-enrol')
 
+    # The fee invoice is among the posted customer invoices.
     browser.open_menu(page, 'Financial', 'Invoices', 'Customer Invoices')
     browser.active_tab(page).locator(
         '.nav-tabs a', has_text='Posted').first.click()
     browser.settle(page)
     row = browser.list_row(page, 'Sofia Rossi')
     expect(row).to_have_count(1)
-    cells = [c.strip() for c in row.locator('td').all_inner_texts()]
-    print(cells)
+    cells = texts(row.locator('td'))
+    number_column = cells.index(invoice_number)
+    assert cells[number_column:number_column + 8] == [
+        invoice_number, '', date(start), 'Sofia Rossi',
+        '£ 49.00', '£ 0.00', '£ 49.00', 'Posted']
     browser.screenshot(page, 'membership-invoice')
 
-    assert trytond_server.query(
-        "SELECT m.state, p.start_date, i.state, i.invoice_date, "
-        "l.unit_price "
-        "FROM clinic_membership AS m "
-        "JOIN clinic_membership_period AS p ON p.membership = m.id "
-        "JOIN account_invoice_line AS l ON l.id = p.invoice_line "
-        "JOIN account_invoice AS i ON i.id = l.invoice "
-        "WHERE m.number = %s", (number,)) == [
-        ('active', today, 'posted', today, 49)]
+
+def texts(cells):
+    "The texts of cells, blanks collapsed."
+    return [' '.join(c.split()) for c in cells.all_inner_texts()]
+
+
+def date(value):
+    "A date as the client shows it (en-US)."
+    return value.strftime('%m/%d/%Y')

@@ -54,8 +54,8 @@ def main():
     attempt = []
     create_periods = Membership._create_periods
 
-    def _create_periods(memberships):
-        periods = create_periods(memberships)
+    def _create_periods(memberships, *args, **kwargs):
+        periods = create_periods(memberships, *args, **kwargs)
         attempt.extend(periods)
         return periods
     Membership._create_periods = staticmethod(_create_periods)

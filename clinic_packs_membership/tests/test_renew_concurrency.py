@@ -31,14 +31,15 @@ def d(month, day):
     return dt.date(2025, month, day)
 
 
-# Membership: plan, start date, auto renew.
+# Membership: plan, start date, auto renew; activated in this order, that of
+# the dates, as the host numbers customer invoices in date order.
 MEMBERSHIPS = {
     'A': ('monthly', d(1, 1), True),
+    'D': ('quarterly', d(1, 1), True),
+    'F': ('monthly', d(1, 1), False),
     'B': ('monthly', d(1, 15), True),
     'C': ('monthly', d(2, 1), True),
-    'D': ('quarterly', d(1, 1), True),
     'E': ('monthly', d(3, 10), True),
-    'F': ('monthly', d(1, 1), False),
     }
 # What a complete run on 1 April leaves: the periods' start dates, the state
 # and the next period start of each membership.
