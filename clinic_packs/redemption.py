@@ -76,6 +76,12 @@ class Redemption(Workflow, ModelSQL, ModelView):
     sequence_label = fields.Char("Session", readonly=True,
         help="For example 'session 3 of 6'.")
     state = fields.Selection(STATES, "State", readonly=True, required=True)
+    month = fields.Function(fields.Char("Month",
+            help="The month of the service, for the graph per month."),
+        'get_month')
+    month_service = fields.Function(fields.Char("Month and Service",
+            help="The graph's bars: one per month and service."),
+        'get_month')
 
     del _draft
 
@@ -148,6 +154,14 @@ class Redemption(Workflow, ModelSQL, ModelView):
     def on_change_product(self):
         if self.product and not self.uom:
             self.uom = self.product.default_uom
+
+    def get_month(self, name):
+        if not self.date:
+            return
+        month = self.date.strftime('%Y-%m')
+        if name == 'month_service' and self.product:
+            return '%s %s' % (month, self.product.rec_name)
+        return month
 
     def get_rec_name(self, name):
         return '%s @ %s' % (self.pack.rec_name, self.date)
