@@ -3,7 +3,9 @@
 # terms.
 from trytond.pool import Pool
 
-from . import account, configuration, invoice, pack, redemption, report
+from . import (
+    account, balance, configuration, invoice, membership, pack, redemption,
+    report)
 
 __all__ = ['register']
 
@@ -12,6 +14,7 @@ def register():
     Pool.register(
         configuration.Configuration,
         account.Move,
+        account.MoveLine,
         invoice.InvoiceLine,
         pack.Template,
         pack.Pack,
@@ -22,7 +25,19 @@ def register():
         report.ExceptionLine,
         report.ReconcileStart,
         report.ReconcileResult,
+        balance.BalanceContext,
+        balance.Balance,
+        balance.PartyBalance,
         module='clinic_packs_accounting', type_='model')
+    Pool.register(
+        membership.Period,
+        membership.Membership,
+        membership.InvoiceLine,
+        membership.Move,
+        membership.Cron,
+        membership.RollforwardLine,
+        module='clinic_packs_accounting', type_='model',
+        depends=['clinic_packs_membership'])
     Pool.register(
         report.Rollforward,
         report.Reconcile,

@@ -14,6 +14,7 @@ PACK_POSTINGS = [
     ('breakage', "Breakage"),
     ('unclaimed', "Unclaimed Property"),
     ('accrual', "Breakage Accrual"),
+    ('allotment', "Allotment Allocation"),
     ]
 
 
@@ -93,22 +94,24 @@ class Move(metaclass=PoolMeta):
             party=None):
         """Return an unsaved move of a pack event, or None if it is zero.
 
-        lines is a list of (account, amount): a positive amount is debited,
-        a negative one credited.
+        lines is a list of (account, amount) or (account, amount, origin):
+        a positive amount is debited, a negative one credited; origin tells
+        which contract a line belongs to when a move concerns several.
         """
         pool = Pool()
         Line = pool.get('account.move.line')
         configuration = cls.pack_configuration(company, origin)
         date, period = cls.pack_period(company, date, origin)
         move_lines = []
-        for account, amount in lines:
+        for account, amount, *line_origin in lines:
             if not amount:
                 continue
             line = Line(
                 account=account,
                 debit=max(amount, 0),
                 credit=max(-amount, 0),
-                party=party if account.party_required else None)
+                party=party if account.party_required else None,
+                origin=line_origin[0] if line_origin else None)
             move_lines.append(line)
         if not move_lines:
             return None
@@ -151,3 +154,12 @@ class Move(metaclass=PoolMeta):
             cls.save(moves)
             cls.post(moves)
         return moves
+
+
+class MoveLine(metaclass=PoolMeta):
+    __name__ = 'account.move.line'
+
+    @classmethod
+    def _get_origin(cls):
+        # The line of an allotment allocation that credits a pack.
+        return super()._get_origin() + ['clinic.pack']

@@ -42,16 +42,32 @@ def _log_columns():
         ]
 
 
+def membership_installed():
+    "Whether clinic_packs_membership is activated in the current pool."
+    try:
+        Pool().get('clinic.membership.period')
+    except KeyError:
+        return False
+    return True
+
+
 def liability_lines():
     """Return a query of the move lines on contract liability accounts.
 
     Columns: id (move line), company, date, amount (credit - debit, so an
-    increase of the liability is positive), kind (see KINDS), template and
-    contract (the invoice line that sold the pack, or the pack).  The kind
-    comes from the origin: an invoice line of a pack product (billing or,
-    debited, cancellation), a credit note line of a pack (refund), a
-    redemption or a pack move (by its pack_posting); anything else, such as a
-    manual journal line, is "other" and is an exception to reconcile.
+    increase of the liability is positive), kind (see KINDS), template,
+    plan (membership plan), contract (the invoice line that sold the pack,
+    the pack or the membership period), pack (the pack the line is for, if
+    it names one), sale_line (the invoice line of a pack sale or its credit
+    note, shared by the packs it issued) and period (membership period).
+
+    The kind comes from the origin: an invoice line of a pack product
+    (billing or, debited, cancellation), a credit note line of a pack
+    (refund), a redemption or a pack move (by its pack_posting), a
+    membership fee, its refund and its recognition, the allocation of a fee
+    to allotment packs (billing moved from the fee to the packs); anything
+    else, such as a manual journal line, is "other" and is an exception to
+    reconcile.
     """
     pool = Pool()
     Line = pool.get('account.move.line')
@@ -72,6 +88,7 @@ def liability_lines():
     redemption = Redemption.__table__()
     redeemed = Pack.__table__()
     posted = Pack.__table__()
+    allotted = Pack.__table__()
     pack = Pack.__table__()
     template = Template.__table__()
 
@@ -79,7 +96,7 @@ def liability_lines():
         template.product, template.company,
         Min(template.id).as_('template'),
         group_by=[template.product, template.company])
-    pack_id = Coalesce(refunded.id, redeemed.id, posted.id)
+    pack_id = Coalesce(refunded.id, redeemed.id, allotted.id, posted.id)
     sale_line_id = Coalesce(credited.id, invoice_line.id)
     amount = line.credit - line.debit
 
@@ -100,6 +117,8 @@ def liability_lines():
                 move.origin
                 == _ref('clinic.pack.redemption', redemption.id)))
         .join(redeemed, 'LEFT', condition=redemption.pack == redeemed.id)
+        .join(allotted, 'LEFT', condition=(
+                line.origin == _ref('clinic.pack', allotted.id)))
         .join(posted, 'LEFT', condition=(
                 (move.origin == _ref('clinic.pack', posted.id))
                 & (move.pack_posting != Null)))
@@ -109,23 +128,56 @@ def liability_lines():
         .join(sold, 'LEFT', condition=(
                 (sold.product == sale_line.product)
                 & (sold.company == move.company))))
-    kind = Case(
+    is_sale = (sale_line.id != Null) & (sold.template != Null)
+    kinds = [
         (refunded.id != Null, 'refund'),
-        ((sale_line.id != Null) & (sold.template != Null) & (amount > 0),
-            'billing'),
-        ((sale_line.id != Null) & (sold.template != Null), 'cancellation'),
+        (is_sale & (amount > 0), 'billing'),
+        (is_sale, 'cancellation'),
+        ((pack.id != Null) & (move.pack_posting == 'allotment'), 'billing'),
         ((pack.id != Null) & (move.pack_posting == 'revenue'), 'revenue'),
         ((pack.id != Null) & (move.pack_posting == 'breakage'), 'breakage'),
         ((pack.id != Null) & (move.pack_posting == 'unclaimed'),
             'unclaimed'),
-        else_='other')
-    contract = Case(
+        ]
+    contracts = [
         ((pack.id != Null) & pack.origin.like('account.invoice.line,%'),
             pack.origin),
         (pack.id != Null, _ref('clinic.pack', pack.id)),
-        ((sale_line.id != Null) & (sold.template != Null),
-            _ref('account.invoice.line', sale_line.id)),
-        else_=_ref('account.move.line', line.id))
+        (is_sale, _ref('account.invoice.line', sale_line.id)),
+        ]
+    period_id = plan = Cast(Literal(None), 'INTEGER')
+    if membership_installed():
+        Period = pool.get('clinic.membership.period')
+        Membership = pool.get('clinic.membership')
+        fee_period = Period.__table__()
+        moved_period = Period.__table__()
+        period = Period.__table__()
+        membership = Membership.__table__()
+        period_ref = _ref('clinic.membership.period', period.id)
+        query = (query
+            .join(fee_period, 'LEFT', condition=(
+                    (pack_id == Null)
+                    & (invoice_line.origin == _ref(
+                            'clinic.membership.period', fee_period.id))))
+            .join(moved_period, 'LEFT', condition=(
+                    (pack_id == Null)
+                    & (move.origin == _ref(
+                            'clinic.membership.period', moved_period.id))))
+            .join(period, 'LEFT', condition=(
+                    period.id == Coalesce(fee_period.id, moved_period.id)))
+            .join(membership, 'LEFT', condition=(
+                    period.membership == membership.id)))
+        period_id, plan = period.id, membership.plan
+        in_period = period.id != Null
+        kinds += [
+            (in_period & (move.pack_posting == 'allotment'), 'billing'),
+            (in_period & (move.pack_posting == 'revenue'), 'revenue'),
+            (in_period & (amount > 0), 'billing'),
+            (in_period, 'refund'),
+            ]
+        contracts.append((in_period, period_ref))
+    kind = Case(*kinds, else_='other')
+    contract = Case(*contracts, else_=_ref('account.move.line', line.id))
     return query.select(
         line.id.as_('id'),
         move.company.as_('company'),
@@ -133,7 +185,12 @@ def liability_lines():
         amount.as_('amount'),
         kind.as_('kind'),
         Coalesce(pack.template, sold.template).as_('template'),
-        contract.as_('contract'))
+        plan.as_('plan'),
+        contract.as_('contract'),
+        pack.id.as_('pack'),
+        Case((is_sale, sale_line.id),
+            else_=Cast(Literal(None), 'INTEGER')).as_('sale_line'),
+        period_id.as_('period'))
 
 
 class RollforwardContext(ModelView):
@@ -220,7 +277,7 @@ class RollforwardLine(ModelSQL, ModelView):
         if context.get('company') is not None:
             where &= lines.company == context['company']
         contracts = lines.select(
-            lines.company, lines.template, lines.contract,
+            lines.company, lines.template, lines.plan, lines.contract,
             Sum(Case((lines.date < from_date, lines.amount),
                     else_=zero)).as_('opening'),
             period('billing').as_('billings'),
@@ -232,16 +289,19 @@ class RollforwardLine(ModelSQL, ModelView):
             period('other').as_('other'),
             Sum(lines.amount).as_('closing'),
             where=where,
-            group_by=[lines.company, lines.template, lines.contract])
+            group_by=[
+                lines.company, lines.template, lines.plan, lines.contract])
         earned = contracts.revenue + contracts.breakage
         return (contracts
             .join(company, condition=contracts.company == company.id)
             .select(
-                Case((contracts.template != Null, contracts.template * 2),
-                    else_=contracts.company * 2 + 1).as_('id'),
+                Case((contracts.template != Null, contracts.template * 3),
+                    (contracts.plan != Null, contracts.plan * 3 + 1),
+                    else_=contracts.company * 3 + 2).as_('id'),
                 *_log_columns(),
                 contracts.company.as_('company'),
                 contracts.template.as_('template'),
+                contracts.plan.as_('plan'),
                 company.currency.as_('currency'),
                 Sum(contracts.opening).as_('opening'),
                 Sum(contracts.billings).as_('billings'),
@@ -256,7 +316,7 @@ class RollforwardLine(ModelSQL, ModelView):
                         Greatest(earned, earned * 0))).as_(
                     'revenue_from_opening'),
                 group_by=[
-                    contracts.company, contracts.template,
+                    contracts.company, contracts.template, contracts.plan,
                     company.currency]))
 
 
@@ -374,14 +434,20 @@ class ReconcileResult(ModelView):
         digits='currency', readonly=True)
     packs = Monetary(
         "Packs Remaining Value", currency='currency', digits='currency',
-        readonly=True, help="Σ G over the packs sold by invoice.")
+        readonly=True, help="Σ G over the packs at the date.")
+    fees = Monetary(
+        "Membership Fees", currency='currency', digits='currency',
+        readonly=True,
+        help="The membership fees invoiced and not yet earned nor "
+        "refunded.")
     exceptions = Monetary(
         "Exceptions", currency='currency', digits='currency', readonly=True,
         help="Lines on the liability account from no pack.")
     difference = Monetary(
         "Difference", currency='currency', digits='currency',
         readonly=True,
-        help="Ledger - packs - exceptions: zero when they agree.")
+        help="Ledger - packs - membership fees - exceptions: zero when "
+        "they agree.")
     ledger_accrual = Monetary(
         "Ledger Breakage Accrual", currency='currency', digits='currency',
         readonly=True)
@@ -395,10 +461,11 @@ class Reconcile(Wizard):
     """Reconcile the ledger's contract liability with the packs.
 
     The liability account's balance at the date is compared with Σ G over
-    the packs sold by invoice, and the breakage accrual account with Σ A;
+    the packs then plus the membership fees not yet earned, and the
+    breakage accrual account with Σ A;
     lines on the liability account that come from no pack (a manual journal
-    line, say) are listed as exceptions.  The packs' balances are the
-    current ones, so the date should be on or after the last posting.
+    line, say) are listed as exceptions.  The packs' balances are those at
+    the date (see Pack Balances), so any past date reconciles.
     """
     __name__ = 'clinic.pack.liability.reconcile'
     start = StateView('clinic.pack.liability.reconcile.start',
@@ -425,12 +492,17 @@ class Reconcile(Wizard):
 
 
 def reconcile(company, date):
-    "Return the reconciliation of company's contract liability at date."
+    """Return the reconciliation of company's contract liability at date.
+
+    The ledger's balance at the end of date is compared with the packs'
+    balances then (Σ G, see balance.pack_balances), the membership fees
+    not yet earned and the lines from no pack (exceptions).
+    """
     pool = Pool()
     Account = pool.get('account.account')
     Configuration = pool.get('clinic.pack.account.configuration')
-    Pack = pool.get('clinic.pack')
     Exception_ = pool.get('clinic.pack.liability.exception')
+    from .balance import pack_totals
     configuration = Configuration.get(company)
     currency = company.currency
     result = {
@@ -448,25 +520,34 @@ def reconcile(company, date):
             ledger_accrual = accrual.balance
     else:
         ledger = ledger_accrual = zero
-    pack = Pack.__table__()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*pack.select(
-            Coalesce(Sum(pack.remaining_amount), 0),
-            Coalesce(Sum(pack.breakage_accrued), 0),
-            where=(pack.company == company.id)
-            & ((pack.state != 'draft') | (pack.origin != Null))))
-    packs, packs_accrual = cursor.fetchone()
+    packs, packs_accrual = pack_totals(company, date)
+    fees = membership_fees(company, date)
     with Transaction().set_context(company=company.id, date=date):
         exceptions = Exception_.search([])
     exceptions_amount = sum((e.amount for e in exceptions), Decimal(0))
-    packs = currency.round(Decimal(packs))
     result.update({
             'ledger': currency.round(ledger),
-            'packs': packs,
+            'packs': currency.round(packs),
+            'fees': currency.round(fees),
             'exceptions': currency.round(exceptions_amount),
-            'difference': currency.round(ledger - packs - exceptions_amount),
+            'difference': currency.round(
+                ledger - packs - fees - exceptions_amount),
             'ledger_accrual': currency.round(ledger_accrual),
-            'packs_accrual': currency.round(Decimal(packs_accrual)),
+            'packs_accrual': currency.round(packs_accrual),
             'exception_count': len(exceptions),
             })
     return result
+
+
+def membership_fees(company, date):
+    "Return the membership fees on the contract liability at end of date."
+    if not membership_installed():
+        return Decimal(0)
+    lines = liability_lines()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*lines.select(
+            Coalesce(Sum(lines.amount), 0),
+            where=(lines.period != Null) & (lines.pack == Null)
+            & (lines.company == company.id) & (lines.date <= date)))
+    amount, = cursor.fetchone()
+    return Decimal(amount)

@@ -7,6 +7,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class ClinicPacksAccountingTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Clinic Packs Accounting module"
     module = 'clinic_packs_accounting'
+    extras = ['clinic_packs_membership']
 
 
 del ModuleTestCase

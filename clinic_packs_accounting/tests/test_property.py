@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.account_invoice.tests import set_invoice_sequences
+from trytond.modules.clinic_packs_accounting.balance import pack_totals
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -159,6 +160,39 @@ class LedgerPropertyTestCase(unittest.TestCase):
         self.assertEqual(accrual.balance,
             sum(p.breakage_accrued or 0 for p in packs))
 
+    def check_balances(self, company):
+        """The balances rebuilt at any date add up to the ledger then, and
+        after the last posting each pack's is its own."""
+        pool = Pool()
+        Account = pool.get('account.account')
+        Move = pool.get('account.move')
+        Pack = pool.get('clinic.pack')
+        Balance = pool.get('clinic.pack.balance')
+        later = TODAY + dt.timedelta(days=400)
+        dates = {m.date for m in Move.search([])}
+        dates |= {SOLD - dt.timedelta(days=1), later}
+        for date in sorted(dates):
+            with _context(date=date):
+                ledger = -Account(self.liability.id).balance
+                ledger_accrual = Account(self.accrual.id).balance
+            self.assertEqual(
+                pack_totals(company, date), (ledger, ledger_accrual), date)
+        with _context(company=company.id, date=later):
+            balances = {b.id: b for b in Balance.search([])}
+        for pack in Pack.search([('state', '!=', 'draft')]):
+            balance = balances[pack.id]
+            self.assertEqual(balance.remaining_amount, pack.remaining_amount)
+            self.assertEqual(
+                balance.breakage_accrued, pack.breakage_accrued or 0)
+            self.assertEqual(
+                balance.redeemed_quantity, pack.redeemed_quantity)
+            if pack.state in {'active', 'exhausted', 'expired'}:
+                self.assertEqual(balance.quantity, pack.quantity)
+                self.assertEqual(
+                    balance.remaining_quantity, pack.remaining_quantity)
+            if pack.state in {'refunded', 'exhausted'}:
+                self.assertEqual(balance.state, pack.state)
+
     def apply(self, company, operation):
         "Apply operation if the public API would accept it."
         pool = Pool()
@@ -228,6 +262,7 @@ class LedgerPropertyTestCase(unittest.TestCase):
                 for operation in ops:
                     self.apply(company, operation)
                     self.check(company)
+                self.check_balances(company)
 
             run()
 

@@ -1,0 +1,459 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+"""Outstanding balances per pack and per patient at a date.
+
+The balances are those at the end of the date, rebuilt from the ledger and
+the redemptions dated on or before it, not the packs' current values: the
+value still owed (G) is the sum of the contract liability lines of the pack
+(with its share of the invoice line that sold it), the accrual (A) the sum
+of its lines on the breakage accrual account, so that Σ G at any date is
+the ledger's contract liability less the membership fees and the lines that
+come from no pack.
+"""
+import datetime as dt
+from decimal import Decimal
+
+from sql import Null
+from sql.aggregate import Count, Min, Sum
+from sql.conditionals import Case, Coalesce
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.clinic_packs.pack import QUANTITY_DIGITS
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .report import _log_columns, _ref, liability_lines
+
+AGEING = [
+    ('expired', "Expired"),
+    ('0-30', "0-30 days"),
+    ('31-90', "31-90 days"),
+    ('91+', "91+ days"),
+    ('none', "No expiry"),
+    ]
+STATES = [
+    ('draft', "Draft"),
+    ('active', "Active"),
+    ('exhausted', "Exhausted"),
+    ('expired', "Expired"),
+    ('refunded', "Refunded"),
+    ('cancelled', "Cancelled"),
+    ('merged', "Merged"),
+    ]
+
+
+def _bool(condition):
+    "A condition that is false, not null, when its operands are null."
+    return Case((condition, True), else_=False)
+
+
+def pack_balances(date, company=None):
+    """Return a query of the packs' balances at the end of date.
+
+    Columns: id (the pack), company, party (the patient then), template,
+    currency, quantity N, redeemed_quantity C, remaining_quantity R, amount
+    P, unit_value k (the current one: only modifications change it),
+    remaining_amount G, breakage_accrued A, net (G - A), expiry_date (then),
+    grace_days, ended (the state a merge, refund, cancellation or the last
+    unit gave the pack by then, or null) and ageing (of the expiry, see
+    AGEING).  Only the packs issued by then are listed.
+    """
+    pool = Pool()
+    Pack = pool.get('clinic.pack')
+    Template = pool.get('clinic.pack.template')
+    Event = pool.get('clinic.pack.event')
+    Redemption = pool.get('clinic.pack.redemption')
+    Move = pool.get('account.move')
+    Line = pool.get('account.move.line')
+    Configuration = pool.get('clinic.pack.account.configuration')
+
+    # Event dates are timestamps: those before the next day are on or
+    # before date.
+    next_day = dt.datetime.combine(
+        date + dt.timedelta(days=1), dt.time.min)
+    pack = Pack.__table__()
+    template = Template.__table__()
+
+    # The contract liability lines that name the pack.
+    lines = liability_lines()
+    direct = lines.select(
+        lines.pack.as_('pack'),
+        Sum(lines.amount).as_('amount'),
+        where=(lines.pack != Null) & (lines.date <= date),
+        group_by=[lines.pack])
+    # The invoice lines that sold packs: when they were billed and credited.
+    lines = liability_lines()
+    sales = lines.select(
+        lines.sale_line.as_('sale_line'),
+        Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
+        Min(Case((lines.kind == 'cancellation', lines.date))).as_(
+            'cancelled'),
+        where=(lines.sale_line != Null) & (lines.date <= date),
+        group_by=[lines.sale_line])
+
+    # Merges and refunds by date.
+    event = Event.__table__()
+    ends = event.select(
+        event.pack.as_('pack'),
+        Min(Case((event.type == 'merge', event.date))).as_('merged'),
+        Min(Case((event.type == 'refund', event.date))).as_('refunded'),
+        where=event.date < next_day,
+        group_by=[event.pack])
+
+    # The accrual: lines on the breakage accrual account of the pack's
+    # moves; a merge carried it (without entry) to the merged pack.
+    line = Line.__table__()
+    move = Move.__table__()
+    configuration = Configuration.__table__()
+    accrued_pack = Pack.__table__()
+    accrued_ends = Event.__table__()
+    merged_on = accrued_ends.select(
+        accrued_ends.pack.as_('pack'),
+        Min(accrued_ends.date).as_('date'),
+        where=(accrued_ends.type == 'merge')
+        & (accrued_ends.date < next_day),
+        group_by=[accrued_ends.pack])
+    owner = Case(
+        ((accrued_pack.merged_into != Null) & (merged_on.pack != Null),
+            accrued_pack.merged_into),
+        else_=accrued_pack.id)
+    accrual = (line
+        .join(move, condition=line.move == move.id)
+        .join(configuration, condition=(
+                (configuration.company == move.company)
+                & (configuration.breakage_accrual_account == line.account)))
+        .join(accrued_pack, condition=(
+                move.origin == _ref('clinic.pack', accrued_pack.id)))
+        .join(merged_on, 'LEFT', condition=merged_on.pack == accrued_pack.id)
+        .select(
+            owner.as_('pack'),
+            Sum(line.debit - line.credit).as_('amount'),
+            where=move.date <= date,
+            group_by=[owner]))
+
+    # Units redeemed: a redemption counts from its recognition and stops
+    # counting when its reversal is posted (their service date without
+    # moves).
+    redemption = Redemption.__table__()
+    r_move = Move.__table__()
+    r_line = Line.__table__()
+    r_configuration = Configuration.__table__()
+    recognised = (redemption
+        .join(r_move, 'LEFT', condition=(
+                r_move.origin
+                == _ref('clinic.pack.redemption', redemption.id)))
+        .join(r_line, 'LEFT', condition=r_line.move == r_move.id)
+        .join(r_configuration, 'LEFT', condition=(
+                (r_configuration.company == r_move.company)
+                & (r_configuration.contract_liability_account
+                    == r_line.account)))
+        .select(
+            redemption.id.as_('id'),
+            redemption.pack.as_('pack'),
+            redemption.units.as_('units'),
+            redemption.state.as_('state'),
+            redemption.date.as_('date'),
+            Min(Case(((r_configuration.id != Null) & (r_line.debit > 0),
+                        r_move.date))).as_('done'),
+            Min(Case(((r_configuration.id != Null) & (r_line.credit > 0),
+                        r_move.date))).as_('undone'),
+            where=redemption.state.in_(['done', 'cancelled']),
+            group_by=[redemption.id, redemption.pack, redemption.units,
+                redemption.state, redemption.date]))
+    done = Coalesce(recognised.done, recognised.date)
+    undone = Coalesce(recognised.undone, done)
+    redeemed = recognised.select(
+        recognised.pack.as_('pack'),
+        Sum(Case((
+                    (done <= date)
+                    & ~_bool((recognised.state == 'cancelled')
+                        & (undone <= date)),
+                    recognised.units),
+                else_=recognised.units * 0)).as_('units'),
+        group_by=[recognised.pack])
+
+    # Extensions after date: the units they added and the expiry before.
+    event = Event.__table__()
+    later = event.select(
+        event.pack.as_('pack'),
+        Sum(Coalesce(event.quantity, 0)).as_('quantity'),
+        Min(event.id).as_('first'),
+        where=(event.type == 'extension') & (event.date >= next_day),
+        group_by=[event.pack])
+    extension = Event.__table__()
+    # Transfers after date: the patient then.
+    event = Event.__table__()
+    transfers = event.select(
+        event.pack.as_('pack'),
+        Min(event.id).as_('first'),
+        where=(event.type == 'transfer') & (event.date >= next_day),
+        group_by=[event.pack])
+    transfer = Event.__table__()
+
+    query = (pack
+        .join(template, condition=pack.template == template.id)
+        .join(direct, 'LEFT', condition=direct.pack == pack.id)
+        .join(sales, 'LEFT', condition=(
+                pack.origin == _ref('account.invoice.line', sales.sale_line)))
+        .join(ends, 'LEFT', condition=ends.pack == pack.id)
+        .join(accrual, 'LEFT', condition=accrual.pack == pack.id)
+        .join(redeemed, 'LEFT', condition=redeemed.pack == pack.id)
+        .join(later, 'LEFT', condition=later.pack == pack.id)
+        .join(extension, 'LEFT', condition=extension.id == later.first)
+        .join(transfers, 'LEFT', condition=transfers.pack == pack.id)
+        .join(transfer, 'LEFT', condition=transfer.id == transfers.first))
+
+    sold = pack.origin.like('account.invoice.line,%')
+    merged_result = pack.origin.like('clinic.pack,%')
+    allotted = pack.origin.like('clinic.membership.period,%')
+    merged_away = _bool((pack.merged_into != Null) & (ends.merged != Null))
+    refunded = _bool(ends.refunded != Null)
+    cancelled = _bool((pack.state == 'cancelled') & Case(
+            (sold, _bool(sales.cancelled != Null)),
+            else_=_bool(pack.write_date < next_day)))
+    issued = Case(
+        (sold, _bool(sales.billed != Null)),
+        (merged_result, _bool(ends.merged != Null)),
+        else_=_bool(pack.start_date <= date))
+    zero = pack.amount * 0
+    # The invoice line's billing is shared by its packs as their P; an
+    # allotment pack is credited its share by a line of its own.
+    billed = Case(
+        (cancelled, zero),
+        (allotted, zero),
+        else_=pack.amount)
+    remaining_amount = Case(
+        (merged_away, zero),
+        else_=Coalesce(direct.amount, zero) + billed)
+    accrued = Case(
+        (merged_away, zero),
+        else_=Coalesce(accrual.amount, zero))
+    quantity = pack.quantity - Coalesce(later.quantity, 0)
+    redeemed_quantity = Coalesce(redeemed.units, pack.quantity * 0)
+    remaining_quantity = Case(
+        (merged_away | refunded | cancelled, pack.quantity * 0),
+        else_=quantity - redeemed_quantity)
+    expiry_date = Case(
+        (later.first != Null, extension.previous_expiry_date),
+        else_=pack.expiry_date)
+    ended = Case(
+        (pack.state == 'draft', 'draft'),
+        (merged_away, 'merged'),
+        (refunded, 'refunded'),
+        (cancelled, 'cancelled'),
+        (remaining_quantity <= 0, 'exhausted'),
+        else_=Null)
+    ageing = Case(
+        (expiry_date == Null, 'none'),
+        (expiry_date < date, 'expired'),
+        (expiry_date <= date + dt.timedelta(days=30), '0-30'),
+        (expiry_date <= date + dt.timedelta(days=90), '31-90'),
+        else_='91+')
+
+    where = issued & ((pack.state != 'draft') | (pack.origin != Null))
+    if company is not None:
+        where &= pack.company == company
+    return query.select(
+        pack.id.as_('id'),
+        pack.company.as_('company'),
+        Coalesce(transfer.from_party, pack.party).as_('party'),
+        pack.template.as_('template'),
+        pack.currency.as_('currency'),
+        quantity.as_('quantity'),
+        redeemed_quantity.as_('redeemed_quantity'),
+        remaining_quantity.as_('remaining_quantity'),
+        pack.amount.as_('amount'),
+        pack.unit_value.as_('unit_value'),
+        remaining_amount.as_('remaining_amount'),
+        accrued.as_('breakage_accrued'),
+        (remaining_amount - accrued).as_('net'),
+        expiry_date.as_('expiry_date'),
+        template.grace_days.as_('grace_days'),
+        ended.as_('ended'),
+        ageing.as_('ageing'),
+        where=where)
+
+
+def _context_date():
+    context = Transaction().context
+    date = context.get('date')
+    if not date:
+        date = Pool().get('ir.date').today()
+    return date
+
+
+class BalanceContext(ModelView):
+    "Pack Balances Context"
+    __name__ = 'clinic.pack.balance.context'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    date = fields.Date(
+        "Date", required=True,
+        help="The balances at the end of this day.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_date(cls):
+        return Transaction().context.get(
+            'date', Pool().get('ir.date').today())
+
+
+class Balance(ModelSQL, ModelView):
+    "Pack Balance"
+    __name__ = 'clinic.pack.balance'
+
+    pack = fields.Function(
+        fields.Many2One('clinic.pack', "Pack"), 'get_pack')
+    company = fields.Many2One('company.company', "Company")
+    party = fields.Many2One(
+        'party.party', "Patient",
+        context={'company': Eval('company', -1)}, depends=['company'])
+    template = fields.Many2One('clinic.pack.template', "Template")
+    currency = fields.Many2One('currency.currency', "Currency")
+    quantity = fields.Numeric(
+        "N", digits=QUANTITY_DIGITS, help="The units of the pack.")
+    redeemed_quantity = fields.Numeric(
+        "C", digits=QUANTITY_DIGITS, help="The units redeemed.")
+    remaining_quantity = fields.Numeric(
+        "R", digits=QUANTITY_DIGITS, help="The units remaining.")
+    amount = Monetary(
+        "P", currency='currency', digits='currency',
+        help="The price of the pack.")
+    unit_value = fields.Numeric(
+        "k", help="The value of a unit (the current one: only "
+        "modifications change it).")
+    remaining_amount = Monetary(
+        "G", currency='currency', digits='currency',
+        help="The contract liability still held for the pack.")
+    breakage_accrued = Monetary(
+        "A", currency='currency', digits='currency',
+        help="The proportional breakage accrued.")
+    net = Monetary(
+        "Net", currency='currency', digits='currency', help="G - A.")
+    expiry_date = fields.Date("Expiry Date")
+    grace_days = fields.Integer("Grace Days")
+    ended = fields.Selection(STATES + [(None, '')], "Ended")
+    state = fields.Function(
+        fields.Selection(STATES, "State"), 'get_state')
+    ageing = fields.Selection(AGEING, "Ageing", sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('party', 'ASC'),
+            ('expiry_date', 'ASC NULLS LAST'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        context = Transaction().context
+        query = pack_balances(_context_date(), context.get('company'))
+        return query.select(
+            *_log_columns(), *[
+                getattr(query, name) for name in [
+                    'id', 'company', 'party', 'template', 'currency',
+                    'quantity', 'redeemed_quantity', 'remaining_quantity',
+                    'amount', 'unit_value', 'remaining_amount',
+                    'breakage_accrued', 'net', 'expiry_date', 'grace_days',
+                    'ended', 'ageing']])
+
+    def get_rec_name(self, name):
+        return self.pack.rec_name if self.pack else str(self.id)
+
+    def get_pack(self, name):
+        return self.id
+
+    def get_state(self, name):
+        "The state at the date: expired once the grace period is over."
+        if self.ended:
+            return self.ended
+        date = _context_date()
+        if self.expiry_date and (self.expiry_date
+                + dt.timedelta(days=self.grace_days or 0)) < date:
+            return 'expired'
+        return 'active'
+
+
+class PartyBalance(ModelSQL, ModelView):
+    "Patient Pack Balance"
+    __name__ = 'clinic.pack.balance.party'
+
+    company = fields.Many2One('company.company', "Company")
+    party = fields.Many2One(
+        'party.party', "Patient",
+        context={'company': Eval('company', -1)}, depends=['company'])
+    currency = fields.Many2One('currency.currency', "Currency")
+    packs = fields.Integer("Packs")
+    remaining_amount = Monetary(
+        "G", currency='currency', digits='currency',
+        help="The contract liability still held for the patient's packs.")
+    breakage_accrued = Monetary(
+        "A", currency='currency', digits='currency',
+        help="The proportional breakage accrued.")
+    net = Monetary(
+        "Net", currency='currency', digits='currency', help="G - A.")
+    expired = Monetary(
+        "Expired", currency='currency', digits='currency',
+        help="G of the packs past their expiry date.")
+    expiring_30 = Monetary(
+        "0-30 days", currency='currency', digits='currency',
+        help="G of the packs expiring within 30 days.")
+    expiring_90 = Monetary(
+        "31-90 days", currency='currency', digits='currency',
+        help="G of the packs expiring in 31 to 90 days.")
+    expiring_later = Monetary(
+        "91+ days", currency='currency', digits='currency',
+        help="G of the packs expiring in more than 90 days.")
+    no_expiry = Monetary(
+        "No expiry", currency='currency', digits='currency',
+        help="G of the packs that never expire.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('party', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        context = Transaction().context
+        packs = pack_balances(_context_date(), context.get('company'))
+        zero = packs.remaining_amount * 0
+
+        def ageing(key):
+            return Sum(Case((packs.ageing == key, packs.remaining_amount),
+                    else_=zero))
+        return packs.select(
+            packs.party.as_('id'),
+            *_log_columns(),
+            packs.company.as_('company'),
+            packs.party.as_('party'),
+            packs.currency.as_('currency'),
+            Count(packs.id).as_('packs'),
+            Sum(packs.remaining_amount).as_('remaining_amount'),
+            Sum(packs.breakage_accrued).as_('breakage_accrued'),
+            Sum(packs.net).as_('net'),
+            ageing('expired').as_('expired'),
+            ageing('0-30').as_('expiring_30'),
+            ageing('31-90').as_('expiring_90'),
+            ageing('91+').as_('expiring_later'),
+            ageing('none').as_('no_expiry'),
+            group_by=[packs.company, packs.party, packs.currency])
+
+
+def pack_totals(company, date):
+    "Return (Σ G, Σ A) of company's packs at the end of date."
+    packs = pack_balances(date, company.id)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*packs.select(
+            Coalesce(Sum(packs.remaining_amount), 0),
+            Coalesce(Sum(packs.breakage_accrued), 0)))
+    remaining, accrued = cursor.fetchone()
+    return Decimal(remaining), Decimal(accrued)
