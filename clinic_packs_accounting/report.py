@@ -193,9 +193,9 @@ def liability_lines():
         period_id.as_('period'))
 
 
-class RollforwardContext(ModelView):
-    "Contract Liability Roll-forward Context"
-    __name__ = 'clinic.pack.liability.rollforward.context'
+class DateRangeMixin:
+    "A company and a date range, this year to date unless told."
+    __slots__ = ()
 
     company = fields.Many2One('company.company', "Company", required=True)
     from_date = fields.Date("From Date", required=True,
@@ -217,6 +217,11 @@ class RollforwardContext(ModelView):
     def default_to_date(cls):
         return Transaction().context.get(
             'to_date', Pool().get('ir.date').today())
+
+
+class RollforwardContext(DateRangeMixin, ModelView):
+    "Contract Liability Roll-forward Context"
+    __name__ = 'clinic.pack.liability.rollforward.context'
 
 
 class RollforwardLine(ModelSQL, ModelView):
@@ -320,27 +325,9 @@ class RollforwardLine(ModelSQL, ModelView):
                     company.currency]))
 
 
-class RollforwardStart(ModelView):
+class RollforwardStart(DateRangeMixin, ModelView):
     "Contract Liability Roll-forward"
     __name__ = 'clinic.pack.liability.rollforward.start'
-
-    company = fields.Many2One('company.company', "Company", required=True)
-    from_date = fields.Date("From Date", required=True,
-        domain=[('from_date', '<=', Eval('to_date', None))])
-    to_date = fields.Date("To Date", required=True,
-        domain=[('to_date', '>=', Eval('from_date', None))])
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_from_date(cls):
-        return Pool().get('ir.date').today().replace(month=1, day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return Pool().get('ir.date').today()
 
 
 class Rollforward(Wizard):
