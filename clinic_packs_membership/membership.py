@@ -5,9 +5,9 @@ import datetime as dt
 import logging
 import time
 
-from sql import Literal
-from sql.aggregate import Count, Min
-from sql.functions import CurrentTimestamp, ToChar
+from sql import Literal, Values
+from sql.aggregate import Count, Max, Min
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.config import config
@@ -865,12 +865,13 @@ class Pack(metaclass=PoolMeta):
 
 
 class MembersActive(ModelSQL, ModelView):
-    "Members Billed per Month"
+    "Active Members per Month"
     __name__ = 'clinic.membership.active_month'
 
     month = fields.Char("Month")
     company = fields.Many2One('company.company', "Company")
-    members = fields.Integer("Members")
+    members = fields.Integer("Members",
+        help="Memberships with a period covering part of the month.")
 
     @classmethod
     def __setup__(cls):
@@ -884,18 +885,43 @@ class MembersActive(ModelSQL, ModelView):
         Membership = pool.get('clinic.membership')
         period = Period.__table__()
         membership = Membership.__table__()
-        month = ToChar(period.start_date, 'YYYY-MM')
-        return period.join(membership,
-            condition=period.membership == membership.id).select(
-            Min(period.id).as_('id'),
-            Literal(0).as_('create_uid'),
-            CurrentTimestamp().as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
-            month.as_('month'),
-            membership.company.as_('company'),
-            Count(membership.id, distinct=True).as_('members'),
-            group_by=[month, membership.company])
+        # A calendar of the months the periods span, so that a quarterly or
+        # yearly member counts in every month of the period, not only in the
+        # month it is billed.
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*period.select(
+                Min(period.start_date), Max(period.end_date)))
+        first, last = (
+            dt.date.fromisoformat(d) if isinstance(d, str) else d
+            for d in cursor.fetchone())
+        months = []
+        if first and last:
+            month = first.replace(day=1)
+            while month <= last:
+                following = value.add_months(month, 1)
+                months.append([len(months) + 1, month.strftime('%Y-%m'),
+                        month, following - dt.timedelta(days=1)])
+                month = following
+        if not months:
+            months = [[0, '', dt.date.min, dt.date.min]]
+        calendar = Values(months)
+        number, label, start, end = (
+            calendar.column1, calendar.column2, calendar.column3,
+            calendar.column4)
+        return (period
+            .join(membership, condition=period.membership == membership.id)
+            .join(calendar, condition=(period.start_date <= end)
+                & (period.end_date >= start))
+            .select(
+                (number * 100000 + membership.company).as_('id'),
+                Literal(0).as_('create_uid'),
+                CurrentTimestamp().as_('create_date'),
+                Literal(None).as_('write_uid'),
+                Literal(None).as_('write_date'),
+                label.as_('month'),
+                membership.company.as_('company'),
+                Count(membership.id, distinct=True).as_('members'),
+                group_by=[number, label, membership.company]))
 
 
 class CancelStart(ModelView):
