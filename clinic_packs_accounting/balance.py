@@ -14,8 +14,8 @@ come from no pack.
 import datetime as dt
 from decimal import Decimal
 
-from sql import Null
-from sql.aggregate import Count, Min, Sum
+from sql import Literal, Null, With
+from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -77,6 +77,48 @@ def pack_balances(date, company=None):
     pack = Pack.__table__()
     template = Template.__table__()
 
+    # Merges post nothing: the value and the accrual of the sources move to
+    # the new pack, whose P is their G at the time of the merge.  So the
+    # balances of a family of merged packs are rebuilt from the ledger lines
+    # of all its members, each held at date by the last pack of its chain
+    # of merges already counting: a merged pack counts from its start date
+    # (a source still in its grace period makes it start before the day of
+    # the merge, and it may be posted to from then).
+    chain = With('pack', 'ancestor', 'depth', recursive=True)
+    c_pack = Pack.__table__()
+    c_up = Pack.__table__()
+    chain.query = c_pack.select(c_pack.id, c_pack.id, Literal(0))
+    chain.query |= (c_up
+        .join(chain, condition=c_up.id == chain.ancestor)
+        .select(chain.pack, c_up.merged_into, chain.depth + 1,
+            where=c_up.merged_into != Null))
+    chain.query.all_ = True
+    # The date from which a pack of a chain counts: the earliest start of
+    # the merged packs from it upwards.
+    s_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+    s_pack = Pack.__table__()
+    started = (s_chain
+        .join(s_pack, condition=s_pack.id == s_chain.ancestor)
+        .select(
+            s_chain.pack.as_('pack'),
+            Min(Case((s_pack.origin.like('clinic.pack,%'),
+                        s_pack.start_date))).as_('date'),
+            group_by=[s_chain.pack]))
+    # The pack holding another: the last of its chain counting by then.
+    h_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+    holding = (h_chain
+        .join(started, condition=started.pack == h_chain.ancestor)
+        .select(
+            h_chain.pack.as_('pack'),
+            Max(h_chain.depth).as_('depth'),
+            where=(h_chain.depth > 0) & (started.date <= date),
+            group_by=[h_chain.pack]))
+    t_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+    holders = (t_chain
+        .join(holding, condition=(holding.pack == t_chain.pack)
+            & (holding.depth == t_chain.depth))
+        .select(t_chain.pack.as_('pack'), t_chain.ancestor.as_('holder')))
+
     # The contract liability lines that name the pack.
     lines = liability_lines()
     direct = lines.select(
@@ -85,54 +127,76 @@ def pack_balances(date, company=None):
         where=(lines.pack != Null) & (lines.date <= date),
         group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
-    lines = liability_lines()
-    sales = lines.select(
-        lines.sale_line.as_('sale_line'),
-        Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
-        Min(Case((lines.kind == 'cancellation', lines.date))).as_(
-            'cancelled'),
-        where=(lines.sale_line != Null) & (lines.date <= date),
-        group_by=[lines.sale_line])
+    def sold_by():
+        lines = liability_lines()
+        return lines.select(
+            lines.sale_line.as_('sale_line'),
+            Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
+            Min(Case((lines.kind == 'cancellation', lines.date))).as_(
+                'cancelled'),
+            where=(lines.sale_line != Null) & (lines.date <= date),
+            group_by=[lines.sale_line])
+    sales = sold_by()
 
-    # Merges and refunds by date.
+    # Refunds by date.
     event = Event.__table__()
     ends = event.select(
         event.pack.as_('pack'),
-        Min(Case((event.type == 'merge', event.date))).as_('merged'),
         Min(Case((event.type == 'refund', event.date))).as_('refunded'),
         where=event.date < next_day,
         group_by=[event.pack])
 
     # The accrual: lines on the breakage accrual account of the pack's
-    # moves; a merge carried it (without entry) to the merged pack.
+    # moves.
     line = Line.__table__()
     move = Move.__table__()
     configuration = Configuration.__table__()
-    accrued_pack = Pack.__table__()
-    accrued_ends = Event.__table__()
-    merged_on = accrued_ends.select(
-        accrued_ends.pack.as_('pack'),
-        Min(accrued_ends.date).as_('date'),
-        where=(accrued_ends.type == 'merge')
-        & (accrued_ends.date < next_day),
-        group_by=[accrued_ends.pack])
-    owner = Case(
-        ((accrued_pack.merged_into != Null) & (merged_on.pack != Null),
-            accrued_pack.merged_into),
-        else_=accrued_pack.id)
     accrual = (line
         .join(move, condition=line.move == move.id)
         .join(configuration, condition=(
                 (configuration.company == move.company)
                 & (configuration.breakage_accrual_account == line.account)))
-        .join(accrued_pack, condition=(
-                move.origin == _ref('clinic.pack', accrued_pack.id)))
-        .join(merged_on, 'LEFT', condition=merged_on.pack == accrued_pack.id)
         .select(
-            owner.as_('pack'),
+            move.origin.as_('origin'),
             Sum(line.debit - line.credit).as_('amount'),
-            where=move.date <= date,
-            group_by=[owner]))
+            where=(move.date <= date)
+            & move.origin.like('clinic.pack,%'),
+            group_by=[move.origin]))
+
+    def is_cancelled(pack, sales):
+        sold = pack.origin.like('account.invoice.line,%')
+        return _bool((pack.state == 'cancelled') & Case(
+                (sold, _bool(sales.cancelled != Null)),
+                else_=_bool(pack.write_date < next_day)))
+
+    # What each pack of a family brings to the pack holding it: its P (its
+    # share of the invoice line's billing) and its lines.  An allotment pack
+    # is credited its share by a line of its own and a merged pack's P only
+    # moves value.
+    member = Pack.__table__()
+    m_sales = sold_by()
+    m_billed = Case(
+        (is_cancelled(member, m_sales), member.amount * 0),
+        (member.origin.like('clinic.membership.period,%'), member.amount * 0),
+        (member.origin.like('clinic.pack,%'), member.amount * 0),
+        (member.origin.like('account.invoice.line,%')
+            & (m_sales.billed == Null), member.amount * 0),
+        else_=member.amount)
+    m_holder = Coalesce(holders.holder, member.id)
+    family = (member
+        .join(holders, 'LEFT', condition=holders.pack == member.id)
+        .join(direct, 'LEFT', condition=direct.pack == member.id)
+        .join(m_sales, 'LEFT', condition=(
+                member.origin
+                == _ref('account.invoice.line', m_sales.sale_line)))
+        .join(accrual, 'LEFT', condition=(
+                accrual.origin == _ref('clinic.pack', member.id)))
+        .select(
+            m_holder.as_('pack'),
+            Sum(m_billed + Coalesce(direct.amount, member.amount * 0)).as_(
+                'amount'),
+            Sum(Coalesce(accrual.amount, member.amount * 0)).as_('accrued'),
+            group_by=[m_holder]))
 
     # Units redeemed: a redemption counts from its recognition and stops
     # counting when its reversal is posted (their service date without
@@ -195,11 +259,12 @@ def pack_balances(date, company=None):
 
     query = (pack
         .join(template, condition=pack.template == template.id)
-        .join(direct, 'LEFT', condition=direct.pack == pack.id)
         .join(sales, 'LEFT', condition=(
                 pack.origin == _ref('account.invoice.line', sales.sale_line)))
         .join(ends, 'LEFT', condition=ends.pack == pack.id)
-        .join(accrual, 'LEFT', condition=accrual.pack == pack.id)
+        .join(started, 'LEFT', condition=started.pack == pack.id)
+        .join(holders, 'LEFT', condition=holders.pack == pack.id)
+        .join(family, 'LEFT', condition=family.pack == pack.id)
         .join(redeemed, 'LEFT', condition=redeemed.pack == pack.id)
         .join(later, 'LEFT', condition=later.pack == pack.id)
         .join(extension, 'LEFT', condition=extension.id == later.first)
@@ -208,29 +273,20 @@ def pack_balances(date, company=None):
 
     sold = pack.origin.like('account.invoice.line,%')
     merged_result = pack.origin.like('clinic.pack,%')
-    allotted = pack.origin.like('clinic.membership.period,%')
-    merged_away = _bool((pack.merged_into != Null) & (ends.merged != Null))
+    merged_away = _bool(holders.holder != Null)
     refunded = _bool(ends.refunded != Null)
-    cancelled = _bool((pack.state == 'cancelled') & Case(
-            (sold, _bool(sales.cancelled != Null)),
-            else_=_bool(pack.write_date < next_day)))
+    cancelled = is_cancelled(pack, sales)
     issued = Case(
         (sold, _bool(sales.billed != Null)),
-        (merged_result, _bool(ends.merged != Null)),
+        (merged_result, _bool(started.date <= date)),
         else_=_bool(pack.start_date <= date))
     zero = pack.amount * 0
-    # The invoice line's billing is shared by its packs as their P; an
-    # allotment pack is credited its share by a line of its own.
-    billed = Case(
-        (cancelled, zero),
-        (allotted, zero),
-        else_=pack.amount)
     remaining_amount = Case(
         (merged_away, zero),
-        else_=Coalesce(direct.amount, zero) + billed)
+        else_=Coalesce(family.amount, zero))
     accrued = Case(
         (merged_away, zero),
-        else_=Coalesce(accrual.amount, zero))
+        else_=Coalesce(family.accrued, zero))
     quantity = pack.quantity - Coalesce(later.quantity, 0)
     redeemed_quantity = Coalesce(redeemed.units, pack.quantity * 0)
     remaining_quantity = Case(
@@ -274,7 +330,7 @@ def pack_balances(date, company=None):
         template.grace_days.as_('grace_days'),
         ended.as_('ended'),
         ageing.as_('ageing'),
-        where=where)
+        where=where, with_=[chain])
 
 
 def _context_date():
