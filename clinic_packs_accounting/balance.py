@@ -22,6 +22,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.clinic_packs.pack import QUANTITY_DIGITS
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
+from trytond.modules.clinic_packs.pack import STATES
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -33,15 +34,6 @@ AGEING = [
     ('31-90', "31-90 days"),
     ('91+', "91+ days"),
     ('none', "No expiry"),
-    ]
-STATES = [
-    ('draft', "Draft"),
-    ('active', "Active"),
-    ('exhausted', "Exhausted"),
-    ('expired', "Expired"),
-    ('refunded', "Refunded"),
-    ('cancelled', "Cancelled"),
-    ('merged', "Merged"),
     ]
 
 
