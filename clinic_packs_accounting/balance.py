@@ -19,10 +19,9 @@ from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.clinic_packs.pack import QUANTITY_DIGITS
+from trytond.modules.clinic_packs.pack import QUANTITY_DIGITS, STATES
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
-from trytond.modules.clinic_packs.pack import STATES
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
