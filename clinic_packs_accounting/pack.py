@@ -112,6 +112,11 @@ class Pack(metaclass=PoolMeta):
             cls.write(sources, {
                     'breakage_accrued': merged.currency.round(Decimal(0)),
                     })
+            # A template without proportional breakage never settles an
+            # accrual: the estimate is caught up (released) at once.
+            if merged.template.breakage_method != 'proportional':
+                cls.post_breakage_accrual(
+                    [merged], {merged: merged.start_date})
         return merged
 
     @classmethod
@@ -279,6 +284,12 @@ class Pack(metaclass=PoolMeta):
         template = self.template
         if self.state in {'refunded', 'merged', 'cancelled'}:
             return Decimal(0)
+        if (template.breakage_method != 'proportional'
+                and self.state in {'active', 'exhausted'}
+                and self.breakage_accrued):
+            # Merged from proportional packs into a template that accrues
+            # nothing.
+            return self.currency.round(Decimal(0))
         if (template.breakage_method != 'proportional'
                 or self.state not in {'active', 'exhausted'}
                 or not self.unit_value):
