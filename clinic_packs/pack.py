@@ -940,10 +940,11 @@ class Pack(Workflow, ModelSQL, ModelView):
 
         events = []
         for pack in packs:
-            events.append(pack.add_event(
-                    'merge', reason=reason, related_pack=merged))
-            events.append(merged.add_event(
-                    'merge', reason=reason, related_pack=pack))
+            # The value each source hands over, for the roll-forward.
+            events.append(pack.add_event('merge', reason=reason,
+                    related_pack=merged, amount=pack.remaining_amount))
+            events.append(merged.add_event('merge', reason=reason,
+                    related_pack=pack, amount=pack.remaining_amount))
             pack.merged_into = merged
             pack.remaining_quantity = Decimal(0)
             pack.remaining_amount = Decimal(0)
@@ -1172,7 +1173,7 @@ class PackEvent(ModelSQL, ModelView):
         help="Free units given with an extension.")
     amount = Monetary(
         "Amount", currency='currency', digits='currency', readonly=True,
-        help="The amount refunded.")
+        help="The amount refunded, or the remaining value a merge moved.")
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')

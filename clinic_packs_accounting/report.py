@@ -4,10 +4,10 @@
 import datetime as dt
 from decimal import Decimal
 
-from sql import Cast, Literal, Null
+from sql import Cast, Literal, Null, Union
 from sql.functions import CurrentTimestamp
 from sql.aggregate import Min, Sum
-from sql.conditionals import Case, Coalesce, Greatest, Least
+from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -24,6 +24,7 @@ KINDS = [
     ('breakage', "Breakage"),
     ('refund', "Refund"),
     ('unclaimed', "Unclaimed Property"),
+    ('transfer', "Merge Transfer"),
     ('other', "Other"),
     ]
 
@@ -40,6 +41,12 @@ def _log_columns():
         Literal(Null).as_('write_uid'),
         Literal(Null).as_('write_date'),
         ]
+
+
+def pack_contract(pack):
+    "The contract of pack (a table): the invoice line that sold it or itself."
+    return Case((pack.origin.like('account.invoice.line,%'), pack.origin),
+        else_=_ref('clinic.pack', pack.id))
 
 
 def membership_installed():
@@ -140,9 +147,7 @@ def liability_lines():
             'unclaimed'),
         ]
     contracts = [
-        ((pack.id != Null) & pack.origin.like('account.invoice.line,%'),
-            pack.origin),
-        (pack.id != Null, _ref('clinic.pack', pack.id)),
+        (pack.id != Null, pack_contract(pack)),
         (is_sale, _ref('account.invoice.line', sale_line.id)),
         ]
     period_id = plan = Cast(Literal(None), 'INTEGER')
@@ -191,6 +196,65 @@ def liability_lines():
         Case((is_sale, sale_line.id),
             else_=Cast(Literal(None), 'INTEGER')).as_('sale_line'),
         period_id.as_('period'))
+
+
+def merge_transfers():
+    """Return a query of the value merges moved between contracts.
+
+    A merge posts nothing, so the ledger keeps a source pack's value on the
+    contract that billed it while the merged pack's uses post to its own.
+    The roll-forward moves the value (the source's G at the merge, kept on
+    its merge event) to the merged pack's contract on the day the merged
+    pack starts, as the balances at a date do: a row out of each source and
+    one into the merged pack, adding up to zero.
+
+    Columns: company, date, amount, kind ("transfer"), template, plan
+    (null), contract, other (the contract at the other end) and event (the
+    source's merge event, which orders the merges of a day).
+    """
+    pool = Pool()
+    Event = pool.get('clinic.pack.event')
+    Pack = pool.get('clinic.pack')
+    event = Event.__table__()
+    source = Pack.__table__()
+    merged = Pack.__table__()
+    query = (event
+        .join(source, condition=event.pack == source.id)
+        .join(merged, condition=(event.related_pack == merged.id)
+            & (source.merged_into == merged.id)))
+    where = (event.type == 'merge') & (event.amount != Null)
+
+    def rows(pack, other, amount):
+        return query.select(
+            pack.company.as_('company'),
+            merged.start_date.as_('date'),
+            amount.as_('amount'),
+            Literal('transfer').as_('kind'),
+            pack.template.as_('template'),
+            Cast(Literal(None), 'INTEGER').as_('plan'),
+            pack_contract(pack).as_('contract'),
+            pack_contract(other).as_('other'),
+            event.id.as_('event'),
+            where=where)
+    return Union(
+        rows(source, merged, -event.amount),
+        rows(merged, source, event.amount), all_=True)
+
+
+def movements():
+    """Return a query of what moves the contract liability of each contract:
+    the liability lines and the merge transfers.
+
+    Columns: company, date, amount, kind, template, plan and contract.
+    """
+    lines = liability_lines()
+    transfers = merge_transfers()
+    columns = ['company', 'date', 'amount', 'kind', 'template', 'plan',
+        'contract']
+    return Union(
+        lines.select(*(getattr(lines, c).as_(c) for c in columns)),
+        transfers.select(*(getattr(transfers, c).as_(c) for c in columns)),
+        all_=True)
 
 
 class DateRangeMixin:
@@ -246,16 +310,23 @@ class RollforwardLine(ModelSQL, ModelView):
         "Refunds", currency='currency', digits='currency')
     unclaimed = Monetary(
         "Unclaimed Property", currency='currency', digits='currency')
+    transfers = Monetary(
+        "Merges", currency='currency', digits='currency',
+        help="The value merges moved into the template's packs less the "
+        "value they moved out: merges post nothing, so this adds up to "
+        "zero over the templates.")
     other = Monetary(
         "Other", currency='currency', digits='currency',
         help="Lines on the liability account from no pack: exceptions.")
     closing = Monetary(
         "Closing", currency='currency', digits='currency')
-    revenue_from_opening = Monetary(
-        "Revenue from Opening", currency='currency', digits='currency',
-        help="IFRS 15.116(b): revenue of the period that was in the "
-        "opening liability, consuming each contract's opening balance "
-        "first.")
+    revenue_from_opening = fields.Function(Monetary(
+            "Revenue from Opening", currency='currency', digits='currency',
+            help="IFRS 15.116(b): revenue of the period that was in the "
+            "opening liability, consuming each contract's opening balance "
+            "first; a merge in the period carries what is left of it to "
+            "the merged pack."),
+        'get_revenue_from_opening')
 
     @classmethod
     def __setup__(cls):
@@ -263,14 +334,13 @@ class RollforwardLine(ModelSQL, ModelView):
         cls._order = [('template', 'ASC NULLS LAST'), ('id', 'ASC')]
 
     @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Company = pool.get('company.company')
-        company = Company.__table__()
+    def contracts(cls):
+        """Return a query of the roll-forward per contract for the context's
+        company and dates (see the fields) with its template or plan."""
         context = Transaction().context
         from_date = context.get('from_date') or dt.date.min
         to_date = context.get('to_date') or dt.date.max
-        lines = liability_lines()
+        lines = movements()
         # The amounts' own scale, so that sums of nothing read 0.00.
         zero = lines.amount * 0
 
@@ -281,8 +351,11 @@ class RollforwardLine(ModelSQL, ModelView):
         where = lines.date <= to_date
         if context.get('company') is not None:
             where &= lines.company == context['company']
-        contracts = lines.select(
+        return lines.select(
             lines.company, lines.template, lines.plan, lines.contract,
+            Case((lines.template != Null, lines.template * 3),
+                (lines.plan != Null, lines.plan * 3 + 1),
+                else_=lines.company * 3 + 2).as_('row'),
             Sum(Case((lines.date < from_date, lines.amount),
                     else_=zero)).as_('opening'),
             period('billing').as_('billings'),
@@ -291,18 +364,23 @@ class RollforwardLine(ModelSQL, ModelView):
             (-period('breakage')).as_('breakage'),
             (-period('refund')).as_('refunds'),
             (-period('unclaimed')).as_('unclaimed'),
+            period('transfer').as_('transfers'),
             period('other').as_('other'),
             Sum(lines.amount).as_('closing'),
             where=where,
             group_by=[
                 lines.company, lines.template, lines.plan, lines.contract])
-        earned = contracts.revenue + contracts.breakage
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
+        contracts = cls.contracts()
         return (contracts
             .join(company, condition=contracts.company == company.id)
             .select(
-                Case((contracts.template != Null, contracts.template * 3),
-                    (contracts.plan != Null, contracts.plan * 3 + 1),
-                    else_=contracts.company * 3 + 2).as_('id'),
+                contracts.row.as_('id'),
                 *_log_columns(),
                 contracts.company.as_('company'),
                 contracts.template.as_('template'),
@@ -315,14 +393,77 @@ class RollforwardLine(ModelSQL, ModelView):
                 Sum(contracts.breakage).as_('breakage'),
                 Sum(contracts.refunds).as_('refunds'),
                 Sum(contracts.unclaimed).as_('unclaimed'),
+                Sum(contracts.transfers).as_('transfers'),
                 Sum(contracts.other).as_('other'),
                 Sum(contracts.closing).as_('closing'),
-                Sum(Least(Greatest(contracts.opening, contracts.opening * 0),
-                        Greatest(earned, earned * 0))).as_(
-                    'revenue_from_opening'),
                 group_by=[
-                    contracts.company, contracts.template, contracts.plan,
-                    company.currency]))
+                    contracts.row, contracts.company, contracts.template,
+                    contracts.plan, company.currency]))
+
+    @classmethod
+    def get_revenue_from_opening(cls, lines, name):
+        context = Transaction().context
+        from_date = context.get('from_date') or dt.date.min
+        to_date = context.get('to_date') or dt.date.max
+        cursor = Transaction().connection.cursor()
+        contracts = cls.contracts()
+        cursor.execute(*contracts.select(
+                contracts.row, contracts.contract, contracts.opening,
+                contracts.revenue + contracts.breakage))
+        rows, opening, earned = {}, {}, {}
+        for row, contract, opening_, earned_ in cursor:
+            rows[contract] = row
+            # SQLite sums numerics as floats.
+            opening[contract] = Decimal(str(opening_))
+            earned[contract] = Decimal(str(earned_))
+        transfers = merge_transfers()
+        where = ((transfers.amount < 0)
+            & (transfers.date >= from_date) & (transfers.date <= to_date))
+        if context.get('company') is not None:
+            where &= transfers.company == context['company']
+        cursor.execute(*transfers.select(
+                transfers.contract, transfers.other, -transfers.amount,
+                where=where, order_by=[transfers.event.asc]))
+        used = value_from_opening(opening, earned,
+            [(s, m, Decimal(str(a))) for s, m, a in cursor])
+        result = {l.id: l.currency.round(Decimal(0)) for l in lines}
+        for contract, amount in used.items():
+            if rows.get(contract) in result:
+                result[rows[contract]] += amount
+        return result
+
+
+def value_from_opening(opening, earned, transfers):
+    """Return per contract the revenue earned out of its opening balance.
+
+    opening and earned map each contract to its opening balance and to what
+    it earned in the period (revenue and breakage); transfers are the
+    merges of the period in order, as (source, merged, amount).  Each
+    contract's earnings consume its opening balance first (FIFO); a source
+    hands what is left of its opening balance, up to the amount merged, to
+    the merged pack, whose earnings then consume it.  A source earns
+    nothing after its merge, so its earnings are charged before it hands
+    over.
+    """
+    zero = Decimal(0)
+    available = {c: max(a, zero) for c, a in opening.items()}
+    left = {c: max(a, zero) for c, a in earned.items()}
+    used = {c: zero for c in opening}
+
+    def consume(contract):
+        amount = min(available.get(contract, zero), left.get(contract, zero))
+        available[contract] = available.get(contract, zero) - amount
+        left[contract] = left.get(contract, zero) - amount
+        used[contract] = used.get(contract, zero) + amount
+
+    for source, merged, amount in transfers:
+        consume(source)
+        carried = min(available.get(source, zero), amount)
+        available[source] = available.get(source, zero) - carried
+        available[merged] = available.get(merged, zero) + carried
+    for contract in list(available):
+        consume(contract)
+    return used
 
 
 class RollforwardStart(DateRangeMixin, ModelView):
@@ -334,9 +475,9 @@ class Rollforward(Wizard):
     """Contract liability roll-forward for a date range.
 
     Opening + billings - cancellations - service revenue - breakage -
-    refunds - unclaimed property (+ other lines) = closing, per pack
-    template, from the ledger, so the closing is the liability account's
-    balance at the end date.
+    refunds - unclaimed property + merges (+ other lines) = closing, per
+    pack template, from the ledger, so the closing is the liability
+    account's balance at the end date.
     """
     __name__ = 'clinic.pack.liability.rollforward'
     start = StateView('clinic.pack.liability.rollforward.start',
