@@ -8,6 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from . import value
 from .exceptions import PackError
 
 
@@ -159,8 +160,9 @@ class InvoiceLine(metaclass=PoolMeta):
                 amount = Currency.compute(
                     invoice.currency, line.amount, line.company.currency,
                     round=False)
-            amounts = _split(
-                amount, quantity, line.company.currency.digits)
+            # Identical packs: the odd cent goes to the last one.
+            amounts = value.allocate(amount, [1] * quantity,
+                digits=line.company.currency.digits, remainder='last')
             for unit_amount in amounts:
                 packs.append(Pack(
                         company=line.company,
@@ -291,12 +293,3 @@ class InvoiceLine(metaclass=PoolMeta):
                         state=kept[0].state_string))
             to_cancel.extend(unused[:count])
         return to_cancel
-
-
-def _split(amount, count, digits):
-    "Split amount in count parts that add up exactly, remainder last."
-    quantum = Decimal(10) ** -digits
-    part = (amount / count).quantize(quantum)
-    parts = [part] * (count - 1)
-    parts.append((amount - part * (count - 1)).quantize(quantum))
-    return parts

@@ -319,12 +319,13 @@ def pro_rata_refund(fee, start, end, effective_date, digits=2):
     return revenue, round_amount(fee, digits) - revenue
 
 
-def allocate(total, weights, digits=2):
+def allocate(total, weights, digits=2, remainder='largest'):
     """Split total in proportion to weights (e.g. stand-alone selling prices).
 
     Each part is rounded and the rounding difference goes to the largest
-    part (the first of equals) so the parts sum exactly to total.  With all
-    weights zero the whole total goes to the first part.
+    part (the first of equals), or to the last part when remainder is
+    'last', so the parts sum exactly to total.  With all weights zero the
+    whole total goes to the first part.
     """
     total = round_amount(total, digits)
     weights = [_decimal(w) for w in weights]
@@ -341,6 +342,9 @@ def allocate(total, weights, digits=2):
         _post(context.divide(context.multiply(total, w), weight_total),
             digits)
         for w in weights]
-    largest = max(range(len(parts)), key=lambda i: abs(parts[i]))
-    parts[largest] += total - sum(parts, zero)
+    if remainder == 'last':
+        index = len(parts) - 1
+    else:
+        index = max(range(len(parts)), key=lambda i: abs(parts[i]))
+    parts[index] += total - sum(parts, zero)
     return parts

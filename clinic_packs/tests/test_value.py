@@ -493,6 +493,15 @@ class AllocateTestCase(unittest.TestCase):
             value.allocate(D('100.00'), [1, 2, 2, 2, 2, 2, 2]),
             [D('7.69'), D('15.41')] + [D('15.38')] * 5)
 
+    def test_rounding_to_last(self):
+        "Identical packs of one invoice line: the odd cent goes last"
+        self.assertEqual(
+            value.allocate(D('10.00'), [1, 1, 1], remainder='last'),
+            [D('3.33'), D('3.33'), D('3.34')])
+        self.assertEqual(
+            value.allocate(D('0.05'), [1, 1], remainder='last'),
+            [D('0.03'), D('0.02')])
+
     def test_sums_exactly(self):
         "The parts always sum to the total"
         for total, weights in [
