@@ -32,6 +32,7 @@ def register():
     Pool.register(
         membership.Period,
         membership.Membership,
+        membership.Invoice,
         membership.InvoiceLine,
         membership.Move,
         membership.Cron,

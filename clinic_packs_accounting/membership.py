@@ -208,6 +208,30 @@ class Period(metaclass=PoolMeta):
             return effective
         return self.end_date
 
+    def get_fee_credited(self):
+        """Return the fee credited by credit notes of the fee invoice line.
+
+        The host's Credit wizard on a fee invoice (a fee waived or billed by
+        mistake), as opposed to the refund of a cancellation.  Only posted
+        credit notes count, in company currency.
+        """
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        InvoiceLine = pool.get('account.invoice.line')
+        currency = self.membership.company.currency
+        credited = currency.round(Decimal(0))
+        if not self.invoice_line:
+            return credited
+        for line in InvoiceLine.search([
+                    ('origin', '=', str(self.invoice_line)),
+                    ('invoice.state', 'in', ['posted', 'paid']),
+                    ]):
+            invoice = line.invoice
+            with Transaction().set_context(date=invoice.currency_date):
+                credited -= Currency.compute(
+                    invoice.currency, line.amount, currency)
+        return credited
+
     def get_fee_refund(self):
         "Return the amount credited when the membership was cancelled."
         currency = self.membership.company.currency
@@ -222,10 +246,12 @@ class Period(metaclass=PoolMeta):
         Straight-line by day: round(M·d/D) on day d of a D-day period, so
         the last day reaches M exactly (accounting.md).  From the effective
         date of a cancellation the fee not refunded is earned: with a
-        pro-rata refund it is the fee through that date.
+        pro-rata refund it is the fee through that date.  A credit of the
+        fee invoice lowers the fee to recognise (a cumulative catch-up).
         """
-        access = self.get_access_fee()
         currency = self.membership.company.currency
+        access = max(self.get_access_fee() - self.get_fee_credited(),
+            currency.round(Decimal(0)))
         last = self.get_fee_last_day()
         if last < self.end_date and date >= last:
             return max(access - self.get_fee_refund(),
@@ -320,6 +346,40 @@ class Period(metaclass=PoolMeta):
         cls.save(to_save)
 
     @classmethod
+    def recognise_credited(cls, periods, dates):
+        """Catch the fee recognised up with the credits of fee invoices.
+
+        Once a credit note of the fee is posted, what was recognised
+        through the last recognition date is brought to the target of the
+        lower fee, on the credit note's date (dates maps a period to it);
+        the next month ends go on from there.
+        """
+        pool = Pool()
+        Move = pool.get('account.move')
+        cls.lock(periods)
+        moves = []
+        for period in cls.browse([p.id for p in periods]):
+            if not period.fee_recognised_date:
+                continue
+            membership = period.membership
+            company = membership.company
+            configuration = Move.pack_configuration(company, period)
+            recognised = period.fee_recognised
+            target = period.get_fee_target(period.fee_recognised_date)
+            date = dates[period]
+            moves.append(Move.new_pack_move(
+                    company, date, period, 'revenue',
+                    gettext('clinic_packs_accounting.msg_move_fee_credited',
+                        period=period.rec_name, date=date),
+                    [(configuration.contract_liability_account,
+                            target - recognised),
+                        (period.invoice_line.account, recognised - target)],
+                    party=membership.party))
+            period.fee_recognised = target
+            period.save()
+        Move.save_post(moves)
+
+    @classmethod
     def recognise_cancelled(cls, memberships):
         """Settle the access fee of the periods a cancellation ends.
 
@@ -360,17 +420,48 @@ class Membership(metaclass=PoolMeta):
         Period.recognise_cancelled(cls.browse([m.id for m in memberships]))
 
 
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def post(cls, invoices):
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        super().post(invoices)
+        dates = {}
+        for invoice in cls.browse(invoices):
+            if invoice.state not in {'posted', 'paid'}:
+                continue
+            for line in invoice.lines:
+                period = line.credited_fee_period()
+                if period:
+                    dates[period] = (
+                        invoice.accounting_date or invoice.invoice_date)
+        if dates:
+            Period.recognise_credited(list(dates), dates)
+
+
 class InvoiceLine(metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
     def is_pack_sale(self):
         # A membership fee is paid before the access it pays for: like a
-        # pack, its fee and its cancellation refund go to the contract
-        # liability.
+        # pack, its fee, its cancellation refund and its credit notes go to
+        # the contract liability.
         origin = self.origin
         if origin and origin.__name__ == 'clinic.membership.period':
             return True
+        if self.credited_fee_period():
+            return True
         return super().is_pack_sale()
+
+    def credited_fee_period(self):
+        "Return the membership period whose fee line this line credits."
+        origin = self.origin
+        if (origin and origin.__name__ == 'account.invoice.line'
+                and origin.origin
+                and origin.origin.__name__ == 'clinic.membership.period'):
+            return origin.origin
 
 
 class Move(metaclass=PoolMeta):

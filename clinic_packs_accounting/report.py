@@ -71,7 +71,8 @@ def liability_lines():
     The kind comes from the origin: an invoice line of a pack product
     (billing or, debited, cancellation), a credit note line of a pack
     (refund), a redemption or a pack move (by its pack_posting), a
-    membership fee, its refund and its recognition, the allocation of a fee
+    membership fee, its refund, its credit notes (cancellation) and its
+    recognition, the allocation of a fee
     to allotment packs (billing moved from the fee to the packs); anything
     else, such as a manual journal line, is "other" and is an exception to
     reconcile.
@@ -160,10 +161,14 @@ def liability_lines():
         membership = Membership.__table__()
         period_ref = _ref('clinic.membership.period', period.id)
         query = (query
+            # The fee line, its refund and the credit notes of the fee line.
             .join(fee_period, 'LEFT', condition=(
                     (pack_id == Null)
-                    & (invoice_line.origin == _ref(
-                            'clinic.membership.period', fee_period.id))))
+                    & ((invoice_line.origin == _ref(
+                                'clinic.membership.period', fee_period.id))
+                        | (credited.origin == _ref(
+                                'clinic.membership.period',
+                                fee_period.id)))))
             .join(moved_period, 'LEFT', condition=(
                     (pack_id == Null)
                     & (move.origin == _ref(
@@ -175,6 +180,7 @@ def liability_lines():
         period_id, plan = period.id, membership.plan
         in_period = period.id != Null
         kinds += [
+            (in_period & (credited.id != Null), 'cancellation'),
             (in_period & (move.pack_posting == 'allotment'), 'billing'),
             (in_period & (move.pack_posting == 'revenue'), 'revenue'),
             (in_period & (amount > 0), 'billing'),
