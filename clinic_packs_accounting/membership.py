@@ -318,23 +318,15 @@ class Period(metaclass=PoolMeta):
             invoice = period.invoice_line.invoice
             if invoice.state not in {'posted', 'paid'}:
                 continue
-            membership = period.membership
-            company = membership.company
-            currency = company.currency
-            configuration = Move.pack_configuration(company, period)
+            currency = period.membership.company.currency
             recognised = period.fee_recognised or currency.round(Decimal(0))
             dates = period.get_fee_recognition_dates(date)
             for day in dates:
                 target = period.get_fee_target(day)
-                moves.append(Move.new_pack_move(
-                        company, day, period, 'revenue',
+                moves.append(period.new_fee_move(
+                        day, target - recognised,
                         gettext('clinic_packs_accounting.msg_move_fee',
-                            period=period.rec_name, date=day),
-                        [(configuration.contract_liability_account,
-                                target - recognised),
-                            (period.invoice_line.account,
-                                recognised - target)],
-                        party=membership.party))
+                            period=period.rec_name, date=day)))
                 recognised = target
             if dates:
                 period.fee_recognised = recognised
@@ -344,6 +336,20 @@ class Period(metaclass=PoolMeta):
                 to_save.append(period)
         Move.save_post(moves)
         cls.save(to_save)
+
+    def new_fee_move(self, date, amount, description):
+        """Return an unsaved move recognising amount of the fee on date:
+        Dr contract liability / Cr the fee's revenue account (reversed when
+        negative), or None if amount is zero."""
+        pool = Pool()
+        Move = pool.get('account.move')
+        membership = self.membership
+        configuration = Move.pack_configuration(membership.company, self)
+        return Move.new_pack_move(
+            membership.company, date, self, 'revenue', description,
+            [(configuration.contract_liability_account, amount),
+                (self.invoice_line.account, -amount)],
+            party=membership.party)
 
     @classmethod
     def recognise_credited(cls, periods, dates):
@@ -361,20 +367,12 @@ class Period(metaclass=PoolMeta):
         for period in cls.browse([p.id for p in periods]):
             if not period.fee_recognised_date:
                 continue
-            membership = period.membership
-            company = membership.company
-            configuration = Move.pack_configuration(company, period)
-            recognised = period.fee_recognised
             target = period.get_fee_target(period.fee_recognised_date)
             date = dates[period]
-            moves.append(Move.new_pack_move(
-                    company, date, period, 'revenue',
+            moves.append(period.new_fee_move(
+                    date, target - period.fee_recognised,
                     gettext('clinic_packs_accounting.msg_move_fee_credited',
-                        period=period.rec_name, date=date),
-                    [(configuration.contract_liability_account,
-                            target - recognised),
-                        (period.invoice_line.account, recognised - target)],
-                    party=membership.party))
+                        period=period.rec_name, date=date)))
             period.fee_recognised = target
             period.save()
         Move.save_post(moves)
