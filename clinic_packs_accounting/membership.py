@@ -422,14 +422,12 @@ class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     @classmethod
-    def post(cls, invoices):
+    def _post(cls, invoices):
         pool = Pool()
         Period = pool.get('clinic.membership.period')
-        super().post(invoices)
+        super()._post(invoices)
         dates = {}
         for invoice in cls.browse(invoices):
-            if invoice.state not in {'posted', 'paid'}:
-                continue
             for line in invoice.lines:
                 period = line.credited_fee_period()
                 if period:
