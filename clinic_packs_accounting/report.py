@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from sql import Cast, Literal, Null, Union
@@ -452,24 +453,25 @@ def value_from_opening(opening, earned, transfers):
     over.
     """
     zero = Decimal(0)
-    available = {c: max(a, zero) for c, a in opening.items()}
-    left = {c: max(a, zero) for c, a in earned.items()}
-    used = {c: zero for c in opening}
+    available = defaultdict(Decimal,
+        {c: max(a, zero) for c, a in opening.items()})
+    left = defaultdict(Decimal, {c: max(a, zero) for c, a in earned.items()})
+    used = defaultdict(Decimal)
 
     def consume(contract):
-        amount = min(available.get(contract, zero), left.get(contract, zero))
-        available[contract] = available.get(contract, zero) - amount
-        left[contract] = left.get(contract, zero) - amount
-        used[contract] = used.get(contract, zero) + amount
+        amount = min(available[contract], left[contract])
+        available[contract] -= amount
+        left[contract] -= amount
+        used[contract] += amount
 
     for source, merged, amount in transfers:
         consume(source)
-        carried = min(available.get(source, zero), amount)
-        available[source] = available.get(source, zero) - carried
-        available[merged] = available.get(merged, zero) + carried
+        carried = min(available[source], amount)
+        available[source] -= carried
+        available[merged] += carried
     for contract in list(available):
         consume(contract)
-    return used
+    return dict(used)
 
 
 class RollforwardStart(DateRangeMixin, ModelView):
