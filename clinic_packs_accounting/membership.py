@@ -19,7 +19,7 @@ from trytond.modules.clinic_packs import value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 def month_end(date):
@@ -142,7 +142,7 @@ class Period(metaclass=PoolMeta):
         by_period = {}
         for pack in packs:
             by_period.setdefault(pack.origin.id, []).append(pack)
-        moves, to_write = [], []
+        moves, issued_packs, prices = [], [], []
         for period in periods:
             membership = period.membership
             company = membership.company
@@ -162,14 +162,8 @@ class Period(metaclass=PoolMeta):
                 shares = value.allocate(
                     part, [1] * len(issued), digits=currency.digits)
                 for pack, share in zip(issued, shares):
-                    values = {
-                        'amount': share,
-                        'remaining_amount': share,
-                        }
-                    if pack.state != 'draft':
-                        values['unit_value'] = value.unit_value(
-                            share, pack.quantity)
-                    to_write.extend(([pack], values))
+                    issued_packs.append(pack)
+                    prices.append(share)
                     if share:
                         if configuration is None:
                             configuration = Move.pack_configuration(
@@ -189,11 +183,10 @@ class Period(metaclass=PoolMeta):
                         gettext('clinic_packs_accounting.msg_move_allotment',
                             period=period.rec_name),
                         lines, party=membership.party))
-        if to_write:
+        if issued_packs:
             # The packs were just issued at zero: their price is set, not
-            # modified.
-            with Transaction().set_context(_pack_modification=True):
-                Pack.write(*to_write)
+            # modified (P = G = share, k = P / N).
+            Pack.set_issue_price(issued_packs, prices)
         cls.save(periods)
         Move.save_post(moves)
 
@@ -415,7 +408,11 @@ class Membership(metaclass=PoolMeta):
         pool = Pool()
         Period = pool.get('clinic.membership.period')
         super().request_cancellation(memberships, request_date)
-        Period.recognise_cancelled(cls.browse([m.id for m in memberships]))
+        # Called by RPC too (with access checks): the cancellation the user
+        # may request posts what it earns, as a button would.
+        with without_check_access():
+            Period.recognise_cancelled(
+                cls.browse([m.id for m in memberships]))
 
 
 class Invoice(metaclass=PoolMeta):
