@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import hashlib
-from functools import wraps
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -13,6 +12,7 @@ from trytond.tools import grouped_slice, reduce_ids
 from trytond.tools import timezone as tz
 from trytond.transaction import Transaction, without_check_access
 
+from . import guard
 from .exceptions import (
     ConsentAccessError, ConsentError, ConsentRequiredError)
 
@@ -34,9 +34,6 @@ VERIFICATIONS = [
     ]
 # States in which a consent has been signed: its copy of the terms is evidence.
 SIGNED_STATES = ['signed', 'revoked']
-# The fields the running transition may write; the RPC layer drops context
-# keys starting with "_", so clients cannot set it.
-_WRITABLE = '_clinic_consent_writable'
 
 
 def sha256(data):
@@ -118,22 +115,7 @@ class ConsentTemplate(DeactivableMixin, ModelSQL, ModelView):
         return super().copy(templates, default=default)
 
 
-def _writes(*names):
-    """Let the decorated button write names, even on a signed consent.
-
-    Clients can never write them: the state and the evidence of signing,
-    revocation and verification only change through the buttons.
-    """
-    def decorator(func):
-        @wraps(func)
-        def wrapper(cls, consents, *args, **kwargs):
-            with Transaction().set_context({_WRITABLE: names}):
-                return func(cls, consents, *args, **kwargs)
-        return wrapper
-    return decorator
-
-
-class Consent(Workflow, ModelSQL, ModelView):
+class Consent(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     "Consent"
     __name__ = 'clinic.consent'
 
@@ -333,6 +315,7 @@ class Consent(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         Template = pool.get('clinic.consent.template')
+        cls.check_create(vlist)
         vlist = [v.copy() for v in vlist]
         for values in vlist:
             # A consent is signed only through sign, never created so.
@@ -351,30 +334,45 @@ class Consent(Workflow, ModelSQL, ModelView):
         return super().create(vlist)
 
     @classmethod
-    def check_modify(cls, consents):
-        "Refuse to change signed and revoked consents."
-        for consent in consents:
-            if consent.state != 'draft':
-                raise ConsentAccessError(gettext(
-                        'clinic_packs.msg_consent_modify_signed',
-                        consent=consent.rec_name,
-                        state=consent.state_string))
+    def _workflow_fields(cls):
+        # The evidence of signing, revocation and verification only changes
+        # through the buttons.
+        return super()._workflow_fields() | {
+            'document_sha256', 'verification_state', 'verified_on',
+            'revoked_on', 'revoked_by'}
+
+    @classmethod
+    def _transition_fields(cls):
+        # sign freezes the template's version and terms; on a draft they
+        # follow the template (create and write).
+        return super()._transition_fields() | {
+            'signed_on', 'version', 'terms'}
+
+    @classmethod
+    def _workflow_field_error(cls, record, name):
+        if record.id is not None and record.id >= 0 and (
+                record.state != 'draft'):
+            return cls._modify_issued_error(record, name)
+        if name == 'state' and record.id is not None and record.id >= 0:
+            return ConsentAccessError(gettext(
+                    'clinic_packs.msg_consent_state_write',
+                    consent=record.rec_name))
+        return super()._workflow_field_error(record, name)
+
+    @classmethod
+    def _modify_issued_error(cls, record, name):
+        return ConsentAccessError(gettext(
+                'clinic_packs.msg_consent_modify_signed',
+                consent=record.rec_name, state=record.state_string))
 
     @classmethod
     def write(cls, *args):
         pool = Pool()
         Template = pool.get('clinic.consent.template')
-        writable = set(Transaction().context.get(_WRITABLE, ()))
         actions = iter(args)
         args = []
         for consents, values in zip(actions, actions):
-            if 'state' in values and 'state' not in writable:
-                for consent in consents:
-                    raise ConsentAccessError(gettext(
-                            'clinic_packs.msg_consent_state_write',
-                            consent=consent.rec_name))
-            if set(values) - writable:
-                cls.check_modify(consents)
+            cls.check_modify(consents, values)
             if values.get('template') is not None:
                 template = Template(values['template'])
                 values = {
@@ -433,7 +431,6 @@ class Consent(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @_writes('state')
     @Workflow.transition('signed')
     def sign(cls, consents):
         """Sign draft consents.
@@ -462,7 +459,6 @@ class Consent(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @_writes('state', 'revoked_on', 'revoked_by')
     @Workflow.transition('revoked')
     def revoke(cls, consents):
         """Revoke signed consents.
@@ -477,7 +473,6 @@ class Consent(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @_writes('verification_state', 'verified_on')
     def verify(cls, consents):
         "Record whether the documents of signed consents are untouched."
         now = dt.datetime.now()
@@ -495,6 +490,29 @@ class Consent(Workflow, ModelSQL, ModelView):
 
 class Attachment(metaclass=PoolMeta):
     __name__ = 'ir.attachment'
+
+    @classmethod
+    def check_access(cls, ids, mode='read'):
+        """Also apply the record rules of the consents documented.
+
+        The host checks only the access to the resource's model, so a user
+        of another company could read or overwrite a signed document by id.
+        """
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        super().check_access(ids, mode=mode)
+        if not guard.user_call():
+            return
+        consents = set()
+        with without_check_access():
+            for attachment in cls.browse(ids):
+                resource = attachment.resource
+                if (resource is not None
+                        and resource.__name__ == 'clinic.consent'):
+                    consents.add(resource.id)
+        if consents:
+            # Read with the user's rules: raises for another company's.
+            Consent.read(list(consents), ['id'])
 
     @classmethod
     def _signed_consents(cls, attachments):

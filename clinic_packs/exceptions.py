@@ -30,3 +30,19 @@ class ConsentError(UserError):
 
 class ConsentAccessError(AccessError):
     pass
+
+
+class WorkflowAccessError(PackAccessError):
+    "A user's direct change of what only the workflow changes."
+
+
+class CompanyAccessError(PackAccessError):
+    "A record of a company that is not one of the user's."
+
+
+class BusyError(UserError):
+    "A record held by another request for longer than we wait."
+
+
+class NumberError(ValidationError):
+    "A number that is not finite or beyond what a clinic could mean."

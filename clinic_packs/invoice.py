@@ -248,8 +248,7 @@ class InvoiceLine(metaclass=PoolMeta):
             Redemption.cancel(redemptions)
         to_cancel = cls._credited_packs(lines)
         if to_cancel:
-            with Transaction().set_context(_pack_credit=True):
-                Pack.cancel(to_cancel)
+            Pack.cancel_credited(to_cancel)
 
     @classmethod
     def _credited_packs(cls, lines):

@@ -13,8 +13,9 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from . import value
-from .exceptions import PackAccessError, PackError, RedemptionError
+from . import guard, value
+from .exceptions import (
+    PackAccessError, PackError, PackValidationError, RedemptionError)
 
 UNITS = [
     ('session', "Sessions"),
@@ -26,6 +27,11 @@ REFUND_POLICIES = [
     ('list_price', "List price of sessions used"),
     ('none', "No refund"),
     ]
+# Beyond these a number is a typing error, not a pack: sessions, hours or
+# the face value of a money pack; prices and values in company currency.
+MAX_QUANTITY = Decimal(1_000_000)
+MAX_AMOUNT = Decimal(100_000_000)
+MAX_DAYS = 36_500
 
 
 class Template(DeactivableMixin, ModelSQL, ModelView):
@@ -51,6 +57,10 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         "Bonus Quantity", digits=(16, 2), required=True,
         domain=[('bonus_quantity', '>=', 0)],
         help="Free units on top of the bought ones (buy 5 get 1 free).")
+    bonus_above_quantity = fields.Boolean(
+        "Bonus Above Bought",
+        help="Allow more free units than bought ones; unchecked, a bonus "
+        "larger than the quantity bought is taken for a typing error.")
     services = fields.Many2Many(
         'clinic.pack.template-product.product', 'template', 'product',
         "Eligible Services",
@@ -126,6 +136,51 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         return 'pro_rata'
 
     @classmethod
+    def default_bonus_above_quantity(cls):
+        return False
+
+    @classmethod
+    def create(cls, vlist):
+        guard.check_finite(cls, vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        guard.check_finite(cls, args[1::2])
+        super().write(*args)
+
+    @classmethod
+    def validate_fields(cls, templates, field_names):
+        super().validate_fields(templates, field_names)
+        cls.check_bounds(templates, field_names)
+
+    @classmethod
+    def check_bounds(cls, templates, field_names=None):
+        "Quantities, days and price within what a clinic can mean."
+        for template in templates:
+            for name in ['quantity', 'bonus_quantity']:
+                guard.check_number(
+                    template, name, getattr(template, name), MAX_QUANTITY)
+            for name in ['validity_months', 'validity_days', 'grace_days',
+                    'reminder_days']:
+                number = getattr(template, name)
+                if number is not None:
+                    guard.check_number(template, name, number, MAX_DAYS)
+            if (not template.bonus_above_quantity
+                    and template.bonus_quantity > template.quantity):
+                raise PackValidationError(gettext(
+                        'clinic_packs.msg_template_bonus_too_large',
+                        template=template.rec_name,
+                        bonus=template.bonus_quantity,
+                        quantity=template.quantity))
+            price = template.product.list_price
+            if price is not None and price < 0:
+                raise PackValidationError(gettext(
+                        'clinic_packs.msg_template_price_negative',
+                        template=template.rec_name,
+                        product=template.product.rec_name))
+
+    @classmethod
     def default_reminder_days(cls):
         return 14
 
@@ -185,7 +240,7 @@ STATES = [
 QUANTITY_DIGITS = (16, 4)
 
 
-class Pack(Workflow, ModelSQL, ModelView):
+class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     "Pack"
     __name__ = 'clinic.pack'
     _rec_name = 'number'
@@ -501,45 +556,79 @@ class Pack(Workflow, ModelSQL, ModelView):
         return (self.template.product.list_price or 0) / bought
 
     @classmethod
+    def validate_fields(cls, packs, field_names):
+        super().validate_fields(packs, field_names)
+        cls.check_bounds(packs, field_names)
+
+    @classmethod
+    def check_bounds(cls, packs, field_names=None):
+        "A starting balance within what a clinic can mean."
+        if field_names and not (field_names & {'quantity', 'amount'}):
+            return
+        for pack in packs:
+            guard.check_number(pack, 'quantity', pack.quantity, MAX_QUANTITY)
+            guard.check_number(pack, 'amount', pack.amount, MAX_AMOUNT)
+
+    @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'number', 'origin', 'redeemed_quantity', 'remaining_quantity',
+            'remaining_amount', 'unit_value', 'merged_into', 'merged_from',
+            'redemptions', 'events', 'reminder_sent'}
+
+    @classmethod
+    def _transition_fields(cls):
+        # extend_expiry, transfer_to and set_issue_price
+        return super()._transition_fields() | {
+            'expiry_date', 'quantity', 'party', 'consent', 'amount'}
+
+    @classmethod
+    def _correctable_fields(cls):
+        return super()._correctable_fields() | {'note', 'funder_reference'}
+
+    @classmethod
     def create(cls, vlist):
         pool = Pool()
         Sequence = pool.get('ir.sequence')
         ModelData = pool.get('ir.model.data')
+        cls.check_create(vlist)
         sequence = Sequence(ModelData.get_id('clinic_packs', 'sequence_pack'))
         vlist = [v.copy() for v in vlist]
         for values in vlist:
             if not values.get('number'):
                 values['number'] = sequence.get()
-            values.setdefault('redeemed_quantity', Decimal(0))
+            values['redeemed_quantity'] = Decimal(0)
+            # A draft's balance follows its (custom) starting balance.
             if values.get('quantity') is not None:
-                values.setdefault(
-                    'remaining_quantity',
-                    values['quantity'] - values['redeemed_quantity'])
+                values['remaining_quantity'] = values['quantity']
             if values.get('amount') is not None:
-                values.setdefault('remaining_amount', values['amount'])
+                values['remaining_amount'] = values['amount']
         return super().create(vlist)
 
     @classmethod
     def write(cls, *args):
         actions = iter(args)
         args = []
-        # Extensions change N of active packs and set R themselves.
-        modification = Transaction().context.get('_pack_modification')
         for packs, values in zip(actions, actions):
-            if {'quantity', 'amount'} & values.keys() and not modification:
-                # A draft's balance follows its (custom) starting balance.
-                for pack in packs:
-                    if pack.state != 'draft':
-                        raise PackAccessError(gettext(
-                                'clinic_packs.msg_pack_modify_not_draft',
-                                pack=pack.rec_name))
-                values = values.copy()
-                if 'quantity' in values:
-                    values['remaining_quantity'] = values['quantity']
-                if 'amount' in values:
-                    values['remaining_amount'] = values['amount']
-            args.extend((packs, values))
-        super().write(*args)
+            cls.check_modify(packs, values)
+            if {'quantity', 'amount'} & values.keys():
+                drafts = [p for p in packs if p.state == 'draft']
+                others = [p for p in packs if p.state != 'draft']
+                if drafts:
+                    # A draft's balance follows its (custom) starting
+                    # balance; named methods set the others' themselves.
+                    draft_values = values.copy()
+                    if 'quantity' in values:
+                        draft_values['remaining_quantity'] = values['quantity']
+                    if 'amount' in values:
+                        draft_values['remaining_amount'] = values['amount']
+                    args.extend((drafts, draft_values))
+                if others:
+                    args.extend((others, values))
+            else:
+                args.extend((packs, values))
+        if args:
+            super().write(*args)
 
     @classmethod
     def delete(cls, packs):
@@ -560,6 +649,7 @@ class Pack(Workflow, ModelSQL, ModelView):
         default.setdefault('redeemed_quantity', Decimal(0))
         default.setdefault('remaining_quantity', None)
         default.setdefault('remaining_amount', None)
+        default.setdefault('unit_value', None)
         return super().copy(packs, default=default)
 
     def check_consent(self):
@@ -578,12 +668,20 @@ class Pack(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('active')
     def activate(cls, packs):
         "Activate draft packs, once any consent they need is signed."
+        packs = cls._lock_modified(packs)
         for pack in packs:
             if pack.state != 'draft':
-                continue
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_not_draft',
+                        pack=pack.rec_name, state=pack.state_string))
+        cls._activate(packs)
+
+    @classmethod
+    @Workflow.transition('active')
+    def _activate(cls, packs):
+        for pack in packs:
             pack.check_consent()
             pack.redeemed_quantity = Decimal(0)
             pack.remaining_quantity = pack.quantity
@@ -614,24 +712,39 @@ class Pack(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('cancelled')
     def cancel(cls, packs):
         """Cancel unused packs.
 
         A pack sold on an invoice is cancelled by crediting the invoice, so
-        that the receivable is cancelled with it.
+        that the receivable is cancelled with it (cancel_credited).
         """
+        packs = cls._lock_modified(packs)
+        for pack in packs:
+            if pack.state not in {'draft', 'active'}:
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_cancel_state',
+                        pack=pack.rec_name, state=pack.state_string))
+            if (pack.origin
+                    and pack.origin.__name__ == 'account.invoice.line'):
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_cancel_invoiced',
+                        pack=pack.rec_name,
+                        invoice=pack.origin.invoice.rec_name))
+        cls._cancel(packs)
+
+    @classmethod
+    def cancel_credited(cls, packs):
+        "Cancel the unused packs whose invoice line was credited."
+        cls._cancel(cls._lock_modified(packs))
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def _cancel(cls, packs):
         for pack in packs:
             if pack.redeemed_quantity:
                 raise PackError(gettext(
                         'clinic_packs.msg_pack_cancel_used',
                         pack=pack.rec_name))
-            if (pack.origin and pack.origin.__name__ == 'account.invoice.line'
-                    and not Transaction().context.get('_pack_credit')):
-                raise PackError(gettext(
-                        'clinic_packs.msg_pack_cancel_invoiced',
-                        pack=pack.rec_name,
-                        invoice=pack.origin.invoice.rec_name))
         for pack in packs:
             pack.remaining_amount = pack.currency.round(Decimal(0))
             pack.remaining_quantity = Decimal(0)
@@ -765,10 +878,31 @@ class Pack(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _lock_modified(cls, packs):
-        "Lock the packs' rows and return them re-read, in the order given."
-        ids = list(dict.fromkeys(p.id for p in packs))
-        cls.lock(cls.browse(sorted(ids)))
-        return cls.browse(ids)
+        """Lock the packs' rows and return them re-read, in the order given.
+
+        Every change of a pack's balances starts here: it checks that the
+        packs are of the user's companies and waits for other requests."""
+        packs = guard.lock(cls, packs)
+        guard.check_company(packs)
+        return packs
+
+    @classmethod
+    def set_issue_price(cls, packs, amounts):
+        """Set the price P of packs just issued with no unit used.
+
+        For example the share of a membership fee that an allotment pack
+        carries: P = G = amount and k = P / N."""
+        packs = cls._lock_modified(packs)
+        for pack, amount in zip(packs, amounts):
+            if pack.redeemed_quantity or pack.state not in {'draft', 'active'}:
+                raise PackError(gettext(
+                        'clinic_packs.msg_pack_price_used',
+                        pack=pack.rec_name))
+            pack.amount = amount
+            pack.remaining_amount = amount
+            if pack.state == 'active':
+                pack.unit_value = value.unit_value(amount, pack.quantity)
+        cls.save(packs)
 
     @classmethod
     def extend_expiry(cls, packs, date, reason, extra_quantity=0):
@@ -783,10 +917,7 @@ class Pack(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Date = pool.get('ir.date')
         Event = pool.get('clinic.pack.event')
-        # Records save in their own context: browse them in the one that
-        # lets write change N of packs that are no longer draft.
-        with Transaction().set_context(_pack_modification=True):
-            packs = cls._lock_modified(packs)
+        packs = cls._lock_modified(packs)
         reason = (reason or '').strip()
         extra = Decimal(str(extra_quantity or 0))
         for pack in packs:

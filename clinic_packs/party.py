@@ -27,8 +27,8 @@ class Party(metaclass=PoolMeta):
     def get_pack_currency(self, name):
         pool = Pool()
         Company = pool.get('company.company')
-        company = Transaction().context.get('company')
-        if company is not None and company >= 0:
+        company = _company()
+        if company is not None:
             return Company(company).currency.id
 
     @classmethod
@@ -36,7 +36,9 @@ class Party(metaclass=PoolMeta):
         pool = Pool()
         Pack = pool.get('clinic.pack')
         result = {n: {p.id: Decimal(0) for p in parties} for n in names}
-        company = Transaction().context.get('company')
+        company = _company()
+        if company is None:
+            return result
         packs = Pack.search([
                 ('party', 'in', [p.id for p in parties]),
                 ('state', 'in', ['active', 'expired']),
@@ -57,3 +59,19 @@ class Party(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('packs', None)
         return super().copy(parties, default=default)
+
+
+def _company():
+    """The company of the context when it is one of the user's.
+
+    The context is the client's to set: another company's figures must not
+    show because a user of one company names it."""
+    pool = Pool()
+    User = pool.get('res.user')
+    transaction = Transaction()
+    company = transaction.context.get('company')
+    if company is None or company < 0:
+        return None
+    if transaction.user and company not in User.get_companies():
+        return None
+    return company

@@ -10,9 +10,9 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import value
+from . import guard, value
 from .exceptions import PackAccessError, RedemptionError
-from .pack import QUANTITY_DIGITS
+from .pack import MAX_AMOUNT, MAX_QUANTITY, QUANTITY_DIGITS
 from .wizard import GroupWizardMixin
 
 STATES = [
@@ -22,7 +22,8 @@ STATES = [
     ]
 
 
-class Redemption(Workflow, ModelSQL, ModelView):
+class Redemption(
+        guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     "Pack Redemption"
     __name__ = 'clinic.pack.redemption'
 
@@ -198,34 +199,75 @@ class Redemption(Workflow, ModelSQL, ModelView):
         return units
 
     @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'units', 'amount', 'sequence_label'}
+
+    @classmethod
     def create(cls, vlist):
         pool = Pool()
         Pack = pool.get('clinic.pack')
+        cls.check_create(vlist)
         vlist = [v.copy() for v in vlist]
+        packs = Pack.browse({v['pack'] for v in vlist if v.get('pack')})
+        guard.check_company(packs)
         for values in vlist:
             if values.get('pack') and (
                     not values.get('party') or not values.get('company')):
                 pack = Pack(values['pack'])
                 values.setdefault('party', pack.party.id)
                 values.setdefault('company', pack.company.id)
-        return super().create(vlist)
+        redemptions = super().create(vlist)
+        guard.check_company(redemptions)
+        return redemptions
+
+    @classmethod
+    def _modify_issued_error(cls, record, name):
+        return PackAccessError(gettext(
+                'clinic_packs.msg_redemption_modify_done',
+                redemption=record.rec_name))
 
     @classmethod
     def write(cls, *args):
         actions = iter(args)
         for redemptions, values in zip(actions, actions):
-            # The transitions set these; anything else is a change of record.
-            if values.keys() - cls._transition_fields():
-                for redemption in redemptions:
-                    if redemption.state != 'draft':
-                        raise PackAccessError(gettext(
-                                'clinic_packs.msg_redemption_modify_done',
-                                redemption=redemption.rec_name))
+            cls.check_modify(redemptions, values)
         super().write(*args)
 
     @classmethod
-    def _transition_fields(cls):
-        return {'state', 'units', 'amount', 'sequence_label'}
+    def validate_fields(cls, redemptions, field_names):
+        super().validate_fields(redemptions, field_names)
+        cls.check_pack_company(redemptions, field_names)
+        cls.check_finite_quantity(redemptions, field_names)
+
+    @classmethod
+    def check_pack_company(cls, redemptions, field_names=None):
+        "The redemption is of its pack's company, patient and currency."
+        if field_names and not (field_names & {'pack', 'company', 'party'}):
+            return
+        for redemption in redemptions:
+            pack = redemption.pack
+            if pack.company != redemption.company:
+                raise RedemptionError(gettext(
+                        'clinic_packs.msg_redemption_company',
+                        redemption=redemption.rec_name,
+                        company=redemption.company.rec_name,
+                        pack=pack.rec_name,
+                        pack_company=pack.company.rec_name))
+
+    @classmethod
+    def check_finite_quantity(cls, redemptions, field_names=None):
+        "Quantities are finite numbers a clinic can deliver in one go."
+        if field_names and not (field_names & {'quantity', 'list_value'}):
+            return
+        for redemption in redemptions:
+            for name in ['quantity', 'list_value']:
+                number = getattr(redemption, name)
+                if number is None:
+                    continue
+                guard.check_number(
+                    redemption, name, number, MAX_QUANTITY
+                    if name == 'quantity' else MAX_AMOUNT)
 
     @classmethod
     def delete(cls, redemptions):
@@ -248,10 +290,10 @@ class Redemption(Workflow, ModelSQL, ModelView):
         "Lock the packs' rows so balances change one request at a time."
         pool = Pool()
         Pack = pool.get('clinic.pack')
-        packs = Pack.browse(sorted({r.pack.id for r in redemptions}))
-        Pack.lock(packs)
+        guard.check_company(redemptions)
         # Read the balances as committed by whoever held the lock before.
-        return {p.id: p for p in Pack.browse(packs)}
+        packs = Pack._lock_modified([r.pack for r in redemptions])
+        return {p.id: p for p in packs}
 
     @classmethod
     @ModelView.button
@@ -347,7 +389,13 @@ class RedeemStart(ModelView):
     def on_change_product(self):
         pool = Pool()
         Pack = pool.get('clinic.pack')
-        if self.party and self.product and self.date:
+        User = pool.get('res.user')
+        if (self.company and Transaction().user
+                and self.company.id not in User.get_companies()):
+            # on_change runs without record rules: never show another
+            # company's packs.
+            self.pack = None
+        elif self.party and self.product and self.date:
             packs = Pack.find_eligible(
                 self.party, self.product, self.date, self.company)
             if packs and (not self.pack or self.pack not in packs):

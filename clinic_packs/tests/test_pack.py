@@ -13,6 +13,7 @@ from trytond.modules.clinic_packs.exceptions import (
     PackAccessError, PackError, RedemptionError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
 
 from .unit import START, ClinicTestCase
 
@@ -400,13 +401,14 @@ class PackTestCase(ClinicTestCase):
         with self.clinic() as clinic:
             pack = self.issue(clinic)
 
-            for values in [{'quantity': Decimal(8)},
-                    {'amount': Decimal('300.00')}]:
-                with self.subTest(values=values):
+            # Only Extend (extend_expiry) and set_issue_price change them.
+            for values, field in [({'quantity': Decimal(8)}, "Quantity"),
+                    ({'amount': Decimal('300.00')}, "Amount")]:
+                with self.subTest(values=values), \
+                        Transaction().set_context(_check_access=True):
                     with self.assertRaisesMessage(PackAccessError,
-                            'You cannot change the quantity or amount of '
-                            'pack "%s" because it is no longer draft.'
-                            % pack.number):
+                            'You cannot change "%s" of "%s" because it is '
+                            'Active.' % (field, pack.number)):
                         Pack.write([pack], values)
             self.assertPack(pack, quantity=6, amount=Decimal('275.00'))
             self.assertUntouched(pack)
