@@ -11,3 +11,7 @@ class PlanValidationError(ValidationError):
 
 class MembershipError(UserError):
     pass
+
+
+class MembershipValidationError(ValidationError):
+    pass

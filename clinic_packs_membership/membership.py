@@ -14,14 +14,18 @@ from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.clinic_packs import value
+from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
+from trytond.modules.clinic_packs.guard import (
+    WorkflowGuardMixin, check_company, lock, user_call)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import MembershipError
+from .exceptions import MembershipError, MembershipValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +51,25 @@ def today():
     return Pool().get('ir.date').today()
 
 
-class Membership(Workflow, ModelSQL, ModelView):
+def check_access_then(func):
+    """Run a named method that a user may call by RPC as the workflow.
+
+    The user needs write access to memberships; the method then runs
+    without access checks, as a button does, so that the workflow guards
+    let it change what only the workflow changes.
+    """
+    def wrapper(cls, *args, **kwargs):
+        if user_call():
+            Pool().get('ir.model.access').check(cls.__name__, 'write')
+            with without_check_access():
+                return func(cls, *args, **kwargs)
+        return func(cls, *args, **kwargs)
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     "Membership"
     __name__ = 'clinic.membership'
     _rec_name = 'number'
@@ -72,7 +94,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         help="The day the next period starts and its fee is invoiced.")
     auto_renew = fields.Boolean(
         "Auto Renew",
-        states={'readonly': ~Eval('state').in_(['draft', 'active'])},
+        states={'readonly': ~Eval('state').in_(['draft', 'active', 'paused'])},
         help="Renew at the end of each period; unchecked, the membership "
         "closes at the end of the current period.")
     commitment_end_date = fields.Function(
@@ -187,17 +209,61 @@ class Membership(Workflow, ModelSQL, ModelView):
                 return period.id
 
     @classmethod
+    def _workflow_fields(cls):
+        "Set only by activate, pause, resume, cancel and the renewal cron."
+        return super()._workflow_fields() | {
+            'number', 'periods', 'next_period_start', 'paused_on',
+            'cancel_requested_on', 'cancel_effective_date'}
+
+    @classmethod
+    def _transition_fields(cls):
+        # activate sets the consent and the auto renewal while the
+        # membership is still a draft; after it, only workflow fields change.
+        return super()._transition_fields()
+
+    @classmethod
+    def _correctable_fields(cls):
+        "A member may turn the renewal off (or on again) while running."
+        return super()._correctable_fields() | {'auto_renew'}
+
+    @classmethod
+    def check_modify(cls, memberships, values):
+        super().check_modify(memberships, values)
+        if user_call() and 'auto_renew' in values:
+            # An ended membership does not renew any more.
+            for membership in memberships:
+                if membership.state in {'cancelled', 'closed'}:
+                    raise WorkflowAccessError(gettext(
+                            'clinic_packs.msg_modify_issued',
+                            field=cls.auto_renew.string,
+                            record=membership.rec_name,
+                            state=membership.state_string))
+
+    @classmethod
     def create(cls, vlist):
         pool = Pool()
         Sequence = pool.get('ir.sequence')
         ModelData = pool.get('ir.model.data')
+        # The user's values first: a user chooses no number nor state.
+        cls.check_create(vlist)
         sequence = Sequence(ModelData.get_id(
                 'clinic_packs_membership', 'sequence_membership'))
         vlist = [v.copy() for v in vlist]
         for values in vlist:
+            # Always a draft, also from code: activate makes it run.
+            if values.get('state', 'draft') != 'draft':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_create_draft'))
             if not values.get('number'):
                 values['number'] = sequence.get()
         return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for memberships, values in zip(actions, actions):
+            cls.check_modify(memberships, values)
+        super().write(*args)
 
     @classmethod
     def copy(cls, memberships, default=None):
@@ -205,7 +271,43 @@ class Membership(Workflow, ModelSQL, ModelView):
         for name in ['number', 'periods', 'next_period_start', 'consent',
                 'cancel_requested_on', 'cancel_effective_date', 'paused_on']:
             default.setdefault(name, None)
+        default.setdefault('state', 'draft')
         return super().copy(memberships, default=default)
+
+    @classmethod
+    def _validate(cls, memberships, field_names=None):
+        # Before the host's domain validation, to name the membership and
+        # both companies instead of the generic domain message.
+        if field_names is None or {'company', 'plan'} & set(field_names):
+            with without_check_access():
+                cls.check_plan_company(cls.browse(memberships))
+        super()._validate(memberships, field_names=field_names)
+
+    @classmethod
+    def check_plan_company(cls, memberships):
+        "Raise unless each membership is of a plan of its company."
+        for membership in memberships:
+            if (membership.plan and membership.company
+                    and membership.plan.company != membership.company):
+                raise MembershipValidationError(gettext(
+                        'clinic_packs_membership'
+                        '.msg_membership_plan_company',
+                        membership=membership.rec_name,
+                        company=membership.company.rec_name,
+                        plan=membership.plan.rec_name,
+                        plan_company=membership.plan.company.rec_name))
+
+    @classmethod
+    def lock_workflow(cls, memberships):
+        """Return the memberships locked and re-read, of the user's companies.
+
+        Two desks clicking at once: the second waits for the first to
+        commit and then sees the state it left.
+        """
+        check_company(memberships)
+        memberships = lock(cls, memberships)
+        check_company(memberships)
+        return memberships
 
     @classmethod
     def delete(cls, memberships):
@@ -229,15 +331,36 @@ class Membership(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('active')
     def activate(cls, memberships):
         """Start draft memberships: the first period, its invoice and packs.
 
         A plan that requires consent needs the member's signed consent.
+        Only drafts: a membership another desk activated meanwhile is
+        refused, not activated twice.
         """
+        memberships = cls.lock_workflow(memberships)
+        for membership in memberships:
+            if membership.state != 'draft':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_not_draft',
+                        membership=membership.rec_name,
+                        state=membership.state_string))
+        cls._activate(memberships)
+
+    @classmethod
+    @Workflow.transition('active')
+    def _activate(cls, memberships):
         pool = Pool()
         Consent = pool.get('clinic.consent')
         for membership in memberships:
+            consent = membership.consent
+            if consent and consent.party != membership.party:
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_consent_party',
+                        membership=membership.rec_name,
+                        consent=consent.rec_name,
+                        consent_party=consent.party.rec_name,
+                        party=membership.party.rec_name))
             required = membership.plan.consent_template
             if required and not (
                     membership.consent
@@ -255,6 +378,15 @@ class Membership(Workflow, ModelSQL, ModelView):
     @ModelView.button
     def pause(cls, memberships):
         "Pause active memberships: no period is created while paused."
+        memberships = cls.lock_workflow(memberships)
+        for membership in memberships:
+            if membership.state == 'paused':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_paused',
+                        membership=membership.rec_name,
+                        date=Pool().get('ir.lang').get().strftime(
+                            membership.paused_on)
+                        if membership.paused_on else ''))
         cls.check_state(memberships, {'active'},
             gettext('clinic_packs_membership.msg_action_pause'))
         cls._pause(memberships)
@@ -273,6 +405,12 @@ class Membership(Workflow, ModelSQL, ModelView):
         The next period starts on the resume date, or when the period paid
         before the pause ends if that is later.
         """
+        memberships = cls.lock_workflow(memberships)
+        for membership in memberships:
+            if membership.state == 'active':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_membership_not_paused',
+                        membership=membership.rec_name))
         cls.check_state(memberships, {'paused'},
             gettext('clinic_packs_membership.msg_action_resume'))
         cls._resume(memberships)
@@ -337,16 +475,25 @@ class Membership(Workflow, ModelSQL, ModelView):
         return refund
 
     @classmethod
+    @check_access_then
     def request_cancellation(cls, memberships, request_date):
         """Record a cancellation request made on request_date.
 
         The membership ends on the effective date: at once when that is
         today or earlier, otherwise the renewal cron ends it on that date.
+        Not before the membership starts.
         """
         Lang = Pool().get('ir.lang')
+        memberships = cls.lock_workflow(memberships)
         cls.check_state(memberships, {'draft', 'active', 'paused'},
             gettext('clinic_packs_membership.msg_action_cancel'))
         for membership in memberships:
+            if request_date < membership.start_date:
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_cancel_before_start',
+                        membership=membership.rec_name,
+                        date=Lang.get().strftime(request_date),
+                        start=Lang.get().strftime(membership.start_date)))
             if membership.cancel_requested_on:
                 raise MembershipError(gettext(
                         'clinic_packs_membership.msg_membership_cancel_twice',
@@ -381,17 +528,32 @@ class Membership(Workflow, ModelSQL, ModelView):
             ]
 
     @classmethod
+    def _user_companies_domain(cls, name='company'):
+        "The domain of a user's companies when a user calls, else []."
+        if user_call():
+            User = Pool().get('res.user')
+            return [(name, 'in', list(User.get_companies()))]
+        return []
+
+    @classmethod
     def renew(cls, date=None):
         """Cron: create every due period, its invoice and allotment packs.
 
         Catches up after downtime.  Each batch of memberships is committed
         in its own transaction with the membership rows locked, so a run
         killed midway keeps the batches done and a concurrent run waits and
-        then finds nothing left to do.
+        then finds nothing left to do.  Called by a user (RPC), only the
+        memberships of the user's companies.
         """
+        companies = cls._user_companies_domain()
+        cls._renew(date, companies)
+
+    @classmethod
+    @check_access_then
+    def _renew(cls, date, companies):
         if date is None:
             date = Pool().get('ir.date').today()
-        memberships = cls.search(cls._due_domain(date),
+        memberships = cls.search(cls._due_domain(date) + companies,
             order=[('next_period_start', 'ASC'), ('id', 'ASC')])
         ids = [m.id for m in memberships]
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
@@ -403,7 +565,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         periods = Period.search([
                 ('allotments_closed', '=', False),
                 ('end_date', '<', date),
-                ])
+                ] + [('membership.' + c[0],) + c[1:] for c in companies])
         ids = [p.id for p in periods]
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
@@ -491,13 +653,20 @@ class Membership(Workflow, ModelSQL, ModelView):
     def send_renewal_notices(cls, date=None):
         """Cron: email members whose period renews within the notice days.
 
-        Once per period: the email is recorded on the period.
+        Once per period: the email is recorded on the period.  Called by a
+        user (RPC), only the memberships of the user's companies.
         """
+        cls._send_renewal_notices(
+            date, cls._user_companies_domain('membership.company'))
+
+    @classmethod
+    @check_access_then
+    def _send_renewal_notices(cls, date, companies):
         pool = Pool()
         Period = pool.get('clinic.membership.period')
         if date is None:
             date = pool.get('ir.date').today()
-        periods = Period.search([
+        periods = Period.search(companies + [
                 ('renewal_notice_sent', '=', None),
                 ('end_date', '>=', date),
                 ('membership.state', '=', 'active'),
@@ -604,6 +773,32 @@ class Period(ModelSQL, ModelView):
     @classmethod
     def default_allotments_closed(cls):
         return False
+
+    @classmethod
+    def check_workflow(cls):
+        """Raise when a user creates, changes or deletes periods directly.
+
+        Periods, their invoices, packs and notices are the workflow's:
+        activate, resume, the renewal cron and cancellation make them.
+        """
+        if user_call():
+            raise WorkflowAccessError(gettext(
+                    'clinic_packs_membership.msg_period_workflow'))
+
+    @classmethod
+    def create(cls, vlist):
+        cls.check_workflow()
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        cls.check_workflow()
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, periods):
+        cls.check_workflow()
+        super().delete(periods)
 
     def get_rec_name(self, name):
         return '%s %s - %s' % (
@@ -970,6 +1165,7 @@ class Cancel(Wizard):
 
     def default_start(self, fields):
         membership = self.record
+        check_company([membership])
         self.model.check_state([membership], {'draft', 'active', 'paused'},
             gettext('clinic_packs_membership.msg_action_cancel'))
         start = self.start.__class__(
@@ -983,6 +1179,7 @@ class Cancel(Wizard):
             }
 
     def transition_cancel(self):
+        check_company([self.record])
         self.model.request_cancellation(
             [self.record], self.start.request_date)
         return 'end'

@@ -3,6 +3,7 @@
 # terms.
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.modules.clinic_packs.guard import check_finite
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
@@ -13,6 +14,15 @@ INTERVALS = [
     ('quarter', "Quarterly"),
     ('year', "Yearly"),
     ]
+# The sane range of each number of a plan: beyond it a date overflows, a
+# renewal issues thousands of packs or the database integer overflows.
+BOUNDS = {
+    ('clinic.membership.plan', 'minimum_periods'): (0, 120),
+    ('clinic.membership.plan', 'notice_days'): (0, 366),
+    ('clinic.membership.plan', 'renewal_notice_days'): (0, 366),
+    ('clinic.membership.plan.allotment', 'quantity'): (1, 100),
+    ('clinic.membership.plan.allotment', 'rollover_limit'): (0, 1000),
+    }
 CANCELLATION_REFUNDS = [
     ('none', "No refund"),
     ('pro_rata', "Pro rata"),
@@ -35,21 +45,18 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
     interval = fields.Selection(INTERVALS, "Interval", required=True)
     auto_renew = fields.Boolean(
         "Auto Renew", help="The default for new memberships of this plan.")
+    # The bounds of the numbers are checked in validate, with the module's
+    # messages (see BOUNDS).
     minimum_periods = fields.Integer(
         "Minimum Periods", required=True,
-        domain=[('minimum_periods', '>=', 0)],
         help="The minimum commitment, in periods.")
     notice_days = fields.Integer(
         "Notice Days", required=True,
-        domain=[('notice_days', '>=', 0)],
         help="Days of notice a cancellation needs before it takes effect.")
     cancellation_refund = fields.Selection(
         CANCELLATION_REFUNDS, "Cancellation Refund", required=True)
     renewal_notice_days = fields.Integer(
         "Renewal Notice Days",
-        domain=['OR',
-            ('renewal_notice_days', '=', None),
-            ('renewal_notice_days', '>=', 0)],
         help="Days before a renewal to email the member.")
     consent_template = fields.Many2One(
         'clinic.consent.template', "Required Consent",
@@ -102,6 +109,9 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
                 raise PlanValidationError(gettext(
                         'clinic_packs_membership.msg_plan_no_product',
                         plan=plan.rec_name))
+            check_bounds(plan, [
+                    'minimum_periods', 'notice_days', 'renewal_notice_days'],
+                plan)
 
     def get_fee(self):
         "Return the fee of a period: the fee product's list price."
@@ -128,6 +138,24 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
             return max(by_category)
 
 
+def check_bounds(record, names, plan):
+    """Raise unless each of the integer fields names of record is empty or
+    within its BOUNDS (the plan names the record in the message)."""
+    for name in names:
+        value = getattr(record, name)
+        if value is None:
+            continue
+        minimum, maximum = BOUNDS[record.__name__, name]
+        if not (minimum <= value <= maximum):
+            raise PlanValidationError(gettext(
+                    'clinic_packs_membership.msg_plan_bounds',
+                    field=record._fields[name].string,
+                    plan=plan.rec_name,
+                    value=value,
+                    minimum=minimum,
+                    maximum=maximum))
+
+
 ROLLOVERS = [
     ('lapse', "Lapse"),
     ('rollover', "Roll Over"),
@@ -146,16 +174,12 @@ class PlanAllotment(ModelSQL, ModelView):
         help="The pack issued to the member each period.")
     quantity = fields.Integer(
         "Packs per Period", required=True,
-        domain=[('quantity', '>', 0)],
         help="How many packs of the template each period includes.")
     rollover = fields.Selection(
         ROLLOVERS, "Unused Credits", required=True,
         help="What happens to unused packs when their period ends.")
     rollover_limit = fields.Integer(
         "Roll Over Limit",
-        domain=['OR',
-            ('rollover_limit', '=', None),
-            ('rollover_limit', '>=', 0)],
         states={'invisible': Eval('rollover') != 'rollover'},
         help="The most unused packs kept from one period to the next "
         "(oldest first); empty for no limit.")
@@ -163,6 +187,13 @@ class PlanAllotment(ModelSQL, ModelView):
     @classmethod
     def default_quantity(cls):
         return 1
+
+    @classmethod
+    def validate(cls, allotments):
+        super().validate(allotments)
+        for allotment in allotments:
+            check_bounds(allotment, ['quantity', 'rollover_limit'],
+                allotment.plan)
 
     @classmethod
     def default_rollover(cls):
@@ -187,6 +218,17 @@ class PlanDiscount(ModelSQL, ModelView):
         help="Taken off the list price on member invoices (0 to 100).")
 
     @classmethod
+    def create(cls, vlist):
+        # NaN and Infinity would reach the database before validate.
+        check_finite(cls, vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        check_finite(cls, args[1::2])
+        super().write(*args)
+
+    @classmethod
     def validate(cls, discounts):
         super().validate(discounts)
         for discount in discounts:
@@ -200,6 +242,7 @@ class PlanDiscount(ModelSQL, ModelView):
                     plan=self.plan.rec_name))
 
     def check_percentage(self):
+        # A percentage of the list price (50 is half price).
         if not (0 < self.percentage <= 100):
             raise PlanValidationError(gettext(
                     'clinic_packs_membership.msg_discount_percentage',
