@@ -2,7 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -17,18 +17,29 @@ class Redemption(metaclass=PoolMeta):
         help="The recognition of the redemption and of its cancellation.")
 
     @classmethod
+    def _workflow_fields(cls):
+        # Linking moves (add/remove) would change what is reversed.
+        return super()._workflow_fields() | {'moves'}
+
+    @classmethod
     def copy(cls, redemptions, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('moves', None)
         return super().copy(redemptions, default=default)
 
+    # The overrides are buttons again: the host's button checks the user's
+    # access and then runs without access checks, but only around its own
+    # body; re-decorated, the postings after super() run with the rights
+    # the button grants (a front desk user has no right on account.move).
     @classmethod
+    @ModelView.button
     def do(cls, redemptions):
         todo = [r for r in redemptions if r.state == 'draft']
         super().do(redemptions)
         cls.post_revenue(cls.browse(todo))
 
     @classmethod
+    @ModelView.button
     def cancel(cls, redemptions):
         todo = [r for r in redemptions if r.state == 'done']
         super().cancel(redemptions)
