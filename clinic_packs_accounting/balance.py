@@ -25,7 +25,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .report import _log_columns, _ref, liability_lines
+from .access import report_companies
+from .report import _log_columns, _ref, company_where, liability_lines
 
 AGEING = [
     ('expired', "Expired"),
@@ -41,7 +42,7 @@ def _bool(condition):
     return Case((condition, True), else_=False)
 
 
-def pack_balances(date, company=None):
+def pack_balances(date, company=None, companies=None):
     """Return a query of the packs' balances at the end of date.
 
     Columns: id (the pack), company, party (the patient then), template,
@@ -50,7 +51,8 @@ def pack_balances(date, company=None):
     remaining_amount G, breakage_accrued A, net (G - A), expiry_date (then),
     grace_days, ended (the state a merge, refund, cancellation or the last
     unit gave the pack by then, or null) and ageing (of the expiry, see
-    AGEING).  Only the packs issued by then are listed.
+    AGEING).  Only the packs issued by then are listed, of company or of
+    companies (ids) when given.
     """
     pool = Pool()
     Pack = pool.get('clinic.pack')
@@ -303,6 +305,9 @@ def pack_balances(date, company=None):
     where = issued & ((pack.state != 'draft') | (pack.origin != Null))
     if company is not None:
         where &= pack.company == company
+    in_companies = company_where(pack.company, companies)
+    if in_companies is not None:
+        where &= in_companies
     return query.select(
         pack.id.as_('id'),
         pack.company.as_('company'),
@@ -401,8 +406,9 @@ class Balance(ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
-        context = Transaction().context
-        query = pack_balances(_context_date(), context.get('company'))
+        # The context's company if it is the user's, else all the user's.
+        query = pack_balances(
+            _context_date(), companies=report_companies())
         return query.select(
             *_log_columns(), *[
                 getattr(query, name) for name in [
@@ -470,8 +476,8 @@ class PartyBalance(ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
-        context = Transaction().context
-        packs = pack_balances(_context_date(), context.get('company'))
+        packs = pack_balances(
+            _context_date(), companies=report_companies())
         zero = packs.remaining_amount * 0
 
         def ageing(key):

@@ -2,7 +2,12 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
 
 
 class PackPostingError(UserError):
     pass
+
+
+class ReportCompanyError(AccessError):
+    "A report or a wizard on a company that is not one of the user's."

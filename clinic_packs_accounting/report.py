@@ -18,6 +18,8 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
+from .access import check_report_company, report_companies
+
 KINDS = [
     ('billing', "Billing"),
     ('cancellation', "Cancellation"),
@@ -48,6 +50,16 @@ def pack_contract(pack):
     "The contract of pack (a table): the invoice line that sold it or itself."
     return Case((pack.origin.like('account.invoice.line,%'), pack.origin),
         else_=_ref('clinic.pack', pack.id))
+
+
+def company_where(column, companies):
+    """Return the condition that column is one of companies, or None when
+    companies is None (the root user reporting on every company)."""
+    if companies is None:
+        return None
+    if not companies:
+        return Literal(False)
+    return column.in_(list(companies))
 
 
 def membership_installed():
@@ -356,8 +368,10 @@ class RollforwardLine(ModelSQL, ModelView):
                         (lines.date >= from_date) & (lines.kind == kind),
                         lines.amount), else_=zero))
         where = lines.date <= to_date
-        if context.get('company') is not None:
-            where &= lines.company == context['company']
+        # The context's company if it is the user's, else all the user's.
+        in_companies = company_where(lines.company, report_companies())
+        if in_companies is not None:
+            where &= in_companies
         return lines.select(
             lines.company, lines.template, lines.plan, lines.contract,
             Case((lines.template != Null, lines.template * 3),
@@ -426,8 +440,9 @@ class RollforwardLine(ModelSQL, ModelView):
         transfers = merge_transfers()
         where = ((transfers.amount < 0)
             & (transfers.date >= from_date) & (transfers.date <= to_date))
-        if context.get('company') is not None:
-            where &= transfers.company == context['company']
+        in_companies = company_where(transfers.company, report_companies())
+        if in_companies is not None:
+            where &= in_companies
         cursor.execute(*transfers.select(
                 transfers.contract, transfers.other, -transfers.amount,
                 where=where, order_by=[transfers.event.asc]))
@@ -496,6 +511,8 @@ class Rollforward(Wizard):
     open_ = StateAction('clinic_packs_accounting.act_rollforward_line')
 
     def do_open_(self, action):
+        # The wizard runs without record rules.
+        check_report_company(self.start.company)
         context = {
             'company': self.start.company.id,
             'from_date': self.start.from_date,
@@ -529,8 +546,9 @@ class ExceptionLine(ModelSQL, ModelView):
         where = lines.kind == 'other'
         if context.get('date'):
             where &= lines.date <= context['date']
-        if context.get('company') is not None:
-            where &= lines.company == context['company']
+        in_companies = company_where(lines.company, report_companies())
+        if in_companies is not None:
+            where &= in_companies
         return lines.select(
             lines.id.as_('id'),
             *_log_columns(),
@@ -620,6 +638,7 @@ class Reconcile(Wizard):
         return reconcile(self.start.company, self.start.date)
 
     def do_exceptions(self, action):
+        check_report_company(self.start.company)
         action['pyson_context'] = PYSONEncoder().encode({
                 'company': self.start.company.id,
                 'date': self.start.date,
@@ -639,6 +658,8 @@ def reconcile(company, date):
     Configuration = pool.get('clinic.pack.account.configuration')
     Exception_ = pool.get('clinic.pack.liability.exception')
     from .balance import pack_totals
+    # The wizard runs without record rules and reads the ledger directly.
+    check_report_company(company)
     configuration = Configuration.get(company)
     currency = company.currency
     result = {
