@@ -1,0 +1,265 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+"Who may do what: the front desk's postings and the companies' figures"
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
+from trytond.modules.clinic_packs.tests import unit
+from trytond.modules.clinic_packs_accounting.exceptions import (
+    ReportCompanyError)
+from trytond.modules.clinic_packs_accounting.report import reconcile
+from trytond.modules.company.tests import create_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, drop_db, with_transaction
+from trytond.transaction import Transaction
+
+REDEEMED = dt.date(2025, 1, 15)
+
+
+def configure_accounting(company):
+    "Create the pack accounts of company and its pack configuration."
+    pool = Pool()
+    Account = pool.get('account.account')
+    AccountType = pool.get('account.account.type')
+    Journal = pool.get('account.journal')
+    Configuration = pool.get('clinic.pack.account.configuration')
+    liability_type, = AccountType.search([
+            ('name', '=', 'Current'),
+            ('parent.name', '=', 'Liability'),
+            ('company', '=', company.id),
+            ])
+    revenue, = Account.search([
+            ('type.revenue', '=', True),
+            ('company', '=', company.id),
+            ], limit=1)
+
+    def account(code, name, type_):
+        record = Account(code=code, name=name, type=type_, company=company,
+            parent=revenue.parent)
+        record.save()
+        return record
+    journal, = Journal.search([('type', '=', 'general')], limit=1)
+    configuration = Configuration(
+        company=company,
+        contract_liability_account=account(
+            '2300', "Contract Liability", liability_type),
+        breakage_accrual_account=account(
+            '2310', "Breakage Accrual", liability_type),
+        unclaimed_property_account=account(
+            '2320', "Unclaimed Property", liability_type),
+        breakage_revenue_account=account(
+            '4900', "Breakage Revenue", revenue.type),
+        journal=journal)
+    configuration.save()
+    return configuration, revenue
+
+
+class AccountingAccessTestCase(unit.ClinicTestCase):
+    "Test who may do what with pack accounting active"
+
+    @classmethod
+    def setUpClass(cls):
+        drop_db()
+        activate_module('clinic_packs_accounting')
+        super(unit.ClinicTestCase, cls).setUpClass()
+
+    def create_user(self, login, companies, *groups):
+        "Return a new user of companies in groups (module, xml id) only."
+        pool = Pool()
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        user = User(login=login, name=login,
+            companies=list(companies), company=companies[0],
+            groups=[Group(ModelData.get_id(*g)) for g in groups])
+        user.save()
+        return user
+
+    @contextmanager
+    def as_user(self, user, **context):
+        "Work as user, with the access checks of a user's request."
+        transaction = Transaction()
+        with transaction.set_user(user.id), \
+                transaction.set_context(_check_access=True, **context):
+            yield
+
+    def redeem(self, clinic, pack):
+        "Return a new draft redemption of one session from pack."
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        redemption = Redemption(pack=pack, party=pack.party,
+            company=pack.company, product=clinic.physio, date=REDEEMED,
+            quantity=1)
+        redemption.save()
+        return redemption
+
+    def move_amounts(self, redemption, configuration, revenue):
+        "Return per move (posted?, liability, revenue) as debit - credit."
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        redemption = Redemption(redemption.id)
+        result = []
+        for move in sorted(redemption.moves, key=lambda m: m.id):
+            amounts = {'liability': Decimal(0), 'revenue': Decimal(0)}
+            for line in move.lines:
+                if line.account == configuration.contract_liability_account:
+                    amounts['liability'] += line.debit - line.credit
+                elif line.account == revenue:
+                    amounts['revenue'] += line.debit - line.credit
+                else:
+                    self.fail("unexpected account %s" % line.account.rec_name)
+            result.append((move.state, move.pack_posting, move.date,
+                    amounts['liability'], amounts['revenue']))
+        return result
+
+    @with_transaction()
+    def test_front_desk_do_admin_cancel(self):
+        """A front desk user redeems a session and a pack administrator
+        cancels it: the service revenue is posted and reversed to the cent"""
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        Account = pool.get('account.account')
+        with self.clinic(accounting=True) as clinic:
+            configuration, revenue = configure_accounting(clinic.company)
+            pack = self.issue(clinic)
+            front_desk = self.create_user('front_desk', [clinic.company],
+                ('clinic_packs', 'group_clinic_packs'))
+            administrator = self.create_user('pack_admin', [clinic.company],
+                ('clinic_packs', 'group_clinic_packs_admin'))
+
+            with self.as_user(front_desk, company=clinic.company.id):
+                redemption = self.redeem(clinic, pack)
+                Redemption.do([redemption])
+            self.assertEqual(Redemption(redemption.id).state, 'done')
+            self.assertEqual(
+                self.move_amounts(redemption, configuration, revenue), [
+                    ('posted', 'revenue', REDEEMED,
+                        Decimal('45.83'), Decimal('-45.83')),
+                    ])
+            self.assertPack(pack, remaining_amount=Decimal('229.17'))
+
+            # Cancelling a session is the administrators' (clinic_packs).
+            with self.as_user(front_desk, company=clinic.company.id):
+                with self.assertRaises(AccessButtonError):
+                    Redemption.cancel([Redemption(redemption.id)])
+            self.assertEqual(Redemption(redemption.id).state, 'done')
+            self.assertEqual(len(Redemption(redemption.id).moves), 1)
+
+            with self.as_user(administrator, company=clinic.company.id):
+                Redemption.cancel([Redemption(redemption.id)])
+            self.assertEqual(Redemption(redemption.id).state, 'cancelled')
+            self.assertEqual(
+                self.move_amounts(redemption, configuration, revenue), [
+                    ('posted', 'revenue', REDEEMED,
+                        Decimal('45.83'), Decimal('-45.83')),
+                    ('posted', 'revenue', REDEEMED,
+                        Decimal('-45.83'), Decimal('45.83')),
+                    ])
+            self.assertPack(pack, remaining_amount=Decimal('275.00'))
+            with Transaction().set_context(date=REDEEMED):
+                liability = Account(configuration.contract_liability_account)
+                self.assertEqual(liability.balance, Decimal('0.00'))
+
+    @with_transaction()
+    def test_front_desk_posting_fields(self):
+        """A front desk user cannot link a pack or a redemption to moves
+        nor set what the breakage postings set"""
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        Redemption = pool.get('clinic.pack.redemption')
+        Move = pool.get('account.move')
+        with self.clinic(accounting=True) as clinic:
+            configure_accounting(clinic.company)
+            pack = self.issue(clinic)
+            redemption = self.redeem(clinic, pack)
+            Redemption.do([redemption])
+            move, = Redemption(redemption.id).moves
+            other = self.issue(clinic)
+            front_desk = self.create_user('front_desk_fields',
+                [clinic.company], ('clinic_packs', 'group_clinic_packs'))
+
+            with self.as_user(front_desk, company=clinic.company.id):
+                with self.assertRaises(AccessError):
+                    Pack.write([other], {'breakage_move': move.id})
+                with self.assertRaises(AccessError):
+                    Pack.write([other], {'broken_amount': Decimal('10')})
+                with self.assertRaises(AccessError):
+                    Redemption.write([Redemption(redemption.id)], {
+                            'moves': [('remove', [move.id])],
+                            })
+                with self.assertRaises(AccessError):
+                    Move.write([move], {'description': "Edited"})
+            self.assertEqual(Pack(other.id).breakage_move, None)
+            self.assertEqual(Move(move.id).origin, Redemption(redemption.id))
+
+    @with_transaction()
+    def test_other_company_rollforward(self):
+        """A user of company B reads none of company A's roll-forward,
+        balances or reconciliation"""
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        Line = pool.get('clinic.pack.liability.rollforward.line')
+        Exception_ = pool.get('clinic.pack.liability.exception')
+        Balance = pool.get('clinic.pack.balance')
+        PartyBalance = pool.get('clinic.pack.balance.party')
+        Rollforward = pool.get(
+            'clinic.pack.liability.rollforward', type='wizard')
+        other = create_company(name="Other Clinic")
+        with self.clinic(accounting=True) as clinic:
+            configure_accounting(clinic.company)
+            pack = self.issue(clinic)
+            Redemption.do([self.redeem(clinic, pack)])
+            dates = {
+                'from_date': dt.date(2025, 1, 1),
+                'to_date': dt.date(2025, 12, 31),
+                'date': dt.date(2025, 12, 31),
+                }
+            with Transaction().set_context(
+                    company=clinic.company.id, **dates):
+                line, = Line.search([])
+                self.assertEqual(line.revenue, Decimal('45.83'))
+            a_template = line.template
+            accountant_a = self.create_user('accountant_a', [clinic.company],
+                ('account', 'group_account'))
+            with self.as_user(accountant_a, company=clinic.company.id,
+                    **dates):
+                self.assertEqual(
+                    [l.template for l in Line.search([])], [a_template])
+
+            user_b = self.create_user('admin_b', [other],
+                ('clinic_packs', 'group_clinic_packs_admin'),
+                ('account', 'group_account'))
+            # The context names company A: refused.
+            with self.as_user(user_b, company=clinic.company.id, **dates):
+                for Model in [Line, Exception_, Balance, PartyBalance]:
+                    with self.assertRaises(ReportCompanyError, msg=Model):
+                        Model.search([])
+                with self.assertRaises(ReportCompanyError):
+                    reconcile(clinic.company, dates['date'])
+            # Its own company or none: nothing of company A.
+            for company in [other.id, None]:
+                with self.as_user(user_b, company=company, **dates):
+                    for Model in [Line, Exception_, Balance, PartyBalance]:
+                        self.assertEqual(Model.search([]), [], msg=Model)
+                    # Not even by id.
+                    self.assertEqual(
+                        Line.search([('id', '=', line.id)]), [])
+                    with self.assertRaises(AccessError):
+                        Line.read([line.id], ['revenue'])
+                    with self.assertRaises(AccessError):
+                        Balance.read([pack.id], ['remaining_amount'])
+
+            # The wizard opening the roll-forward of company A.
+            with self.as_user(user_b, company=other.id):
+                session_id, _, _ = Rollforward.create()
+                with self.assertRaises(ReportCompanyError):
+                    Rollforward.execute(session_id, {'start': {
+                                'company': clinic.company.id,
+                                'from_date': dates['from_date'],
+                                'to_date': dates['to_date'],
+                                }}, 'open_')
+
