@@ -238,13 +238,17 @@ def _pid_alive(pid):
 
 
 @contextlib.contextmanager
-def run_server(database_uri, database, workdir):
-    """Serve database and sao with trytond on a free port; yield a Server."""
+def run_server(database_uri, database, workdir, data_path=None):
+    """Serve database and sao with trytond on a free port; yield a Server.
+
+    data_path: the attachment filestore, workdir/filestore by default;
+    servers of one database share it."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = write_config(
-        workdir / 'server.conf', database_uri, workdir / 'filestore', port)
+        workdir / 'server.conf', database_uri,
+        data_path or (workdir / 'filestore'), port)
     log = workdir / 'server.log'
     url = 'http://127.0.0.1:%s/' % port
     with open(log, 'wb') as output:

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from . import browser
+from .conftest_rpc import rpc_clinic  # noqa: F401 (the RPC tests' fixture)
 
 expect.set_options(timeout=browser.TIMEOUT)
 
