@@ -379,14 +379,6 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     def pause(cls, memberships):
         "Pause active memberships: no period is created while paused."
         memberships = cls.lock_workflow(memberships)
-        for membership in memberships:
-            if membership.state == 'paused':
-                raise MembershipError(gettext(
-                        'clinic_packs_membership.msg_membership_paused',
-                        membership=membership.rec_name,
-                        date=Pool().get('ir.lang').get().strftime(
-                            membership.paused_on)
-                        if membership.paused_on else ''))
         cls.check_state(memberships, {'active'},
             gettext('clinic_packs_membership.msg_action_pause'))
         cls._pause(memberships)
@@ -406,11 +398,6 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         before the pause ends if that is later.
         """
         memberships = cls.lock_workflow(memberships)
-        for membership in memberships:
-            if membership.state == 'active':
-                raise MembershipError(gettext(
-                        'clinic_packs_membership.msg_membership_not_paused',
-                        membership=membership.rec_name))
         cls.check_state(memberships, {'paused'},
             gettext('clinic_packs_membership.msg_action_resume'))
         cls._resume(memberships)

@@ -187,9 +187,8 @@ class IntegrityTestCase(unittest.TestCase):
             with Transaction().set_context(
                     membership_date=dt.date(2025, 1, 20)), \
                     self.assertRaisesMessage(MembershipError,
-                        'Membership "%s" is already paused (since '
-                        '01/10/2025): only an active membership can be '
-                        'paused.' % membership.rec_name):
+                        'You cannot pause membership "%s" because it is '
+                        'Paused.' % membership.rec_name):
                 Membership.pause([membership])
 
             self.assertEqual(counts(), before)
@@ -207,8 +206,8 @@ class IntegrityTestCase(unittest.TestCase):
             before = counts()
 
             with self.assertRaisesMessage(MembershipError,
-                    'Membership "%s" is already active: only a paused '
-                    'membership can be resumed.' % membership.rec_name):
+                    'You cannot resume membership "%s" because it is '
+                    'Active.' % membership.rec_name):
                 Membership.resume([membership])
 
             self.assertEqual(counts(), before)
