@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 import datetime as dt
+import functools
 import logging
 import time
 
@@ -58,14 +59,13 @@ def check_access_then(func):
     without access checks, as a button does, so that the workflow guards
     let it change what only the workflow changes.
     """
+    @functools.wraps(func)
     def wrapper(cls, *args, **kwargs):
         if user_call():
             Pool().get('ir.model.access').check(cls.__name__, 'write')
             with without_check_access():
                 return func(cls, *args, **kwargs)
         return func(cls, *args, **kwargs)
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
     return wrapper
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sql import Table
 
+from trytond.modules.account.tests import create_chart
 from trytond.modules.clinic_packs.exceptions import (
     CompanyAccessError, NumberError, WorkflowAccessError)
 from trytond.modules.clinic_packs_membership.exceptions import (
@@ -43,7 +44,7 @@ class IntegrityTestCase(unittest.TestCase):
 
     @contextmanager
     def clinic(self):
-        "Yield a namespace-like dict: company, plan, jane, joe."
+        "Yield a dict of a new company's plan, fee product, Jane and Joe."
         company = create_company()
         with set_company(company):
             yield self._clinic(company)
@@ -56,7 +57,6 @@ class IntegrityTestCase(unittest.TestCase):
         Uom = pool.get('product.uom')
         Party = pool.get('party.party')
         Plan = pool.get('clinic.membership.plan')
-        from trytond.modules.account.tests import create_chart
         create_chart(company)
         revenue, = Account.search([
                 ('type.revenue', '=', True),
@@ -338,8 +338,7 @@ class IntegrityTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_company_rules(self):
-        "Users see plans, allotments, discounts, memberships and periods of "
-        "their companies only"
+        "Users see only the membership records of their companies"
         pool = Pool()
         Plan = pool.get('clinic.membership.plan')
         Membership = pool.get('clinic.membership')
