@@ -1138,6 +1138,7 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         # Front desk administrators refund without being accountants.
         with without_check_access():
             Invoice.save(invoices)
+            guard.lock_invoice_sequences(invoices)
             Invoice.post(invoices)
         events = []
         for pack, amount in zip(packs, amounts):
