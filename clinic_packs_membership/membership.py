@@ -17,7 +17,8 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.clinic_packs import value
 from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
 from trytond.modules.clinic_packs.guard import (
-    WorkflowGuardMixin, check_company, lock, user_call)
+    WorkflowGuardMixin, check_company, lock, lock_invoice_sequences,
+    user_call)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -846,6 +847,8 @@ class Period(ModelSQL, ModelView):
         if to_post:
             # Posted by the system: a renewal caught up after downtime has
             # payment dates in the past, which is no reason to stop.
+            # Wait for the invoice numbering instead of the host's restart.
+            lock_invoice_sequences(to_post)
             with Transaction().set_context(_skip_warnings=True):
                 Invoice.post(to_post)
 
@@ -912,6 +915,7 @@ class Period(ModelSQL, ModelView):
         self.refund_line, = invoice.lines
         self.save()
         if membership.plan.post_invoices:
+            lock_invoice_sequences([invoice])
             with Transaction().set_context(_skip_warnings=True):
                 Invoice.post([invoice])
 
