@@ -3,8 +3,8 @@
 from trytond.pool import Pool
 
 from . import (
-    consent, invoice, ir, pack, party, redemption, reminder, statement,
-    wizard)
+    consent, health, invoice, ir, pack, party, redemption, reminder,
+    statement, wizard)
 
 __all__ = ['register']
 
@@ -41,3 +41,14 @@ def register():
     Pool.register(
         statement.PackStatement,
         module='clinic_packs', type_='report')
+    # The GNU Health part: its file imports nothing of GNU Health, and its
+    # classes join the pool only when health is activated.
+    Pool.register(
+        health.Company,
+        health.Appointment,
+        health.Redemption,
+        health.Patient,
+        module='clinic_packs', type_='model', depends=['health'])
+    Pool.register(
+        health.Redeem,
+        module='clinic_packs', type_='wizard', depends=['health'])

@@ -3,7 +3,7 @@
 # terms.
 from trytond.pool import Pool
 
-from . import invoice, ir, membership, party, plan
+from . import health, invoice, ir, membership, party, plan
 
 __all__ = ['register']
 
@@ -26,3 +26,7 @@ def register():
     Pool.register(
         membership.Cancel,
         module='clinic_packs_membership', type_='wizard')
+    # The GNU Health part: only when health is activated.
+    Pool.register(
+        health.Patient,
+        module='clinic_packs_membership', type_='model', depends=['health'])
