@@ -3,7 +3,7 @@
 from trytond.pool import Pool
 
 from . import (
-    consent, health, invoice, ir, pack, party, redemption, reminder,
+    consent, health, invoice, ir, pack, party, redemption, reminder, sell,
     statement, wizard)
 
 __all__ = ['register']
@@ -22,6 +22,8 @@ def register():
         reminder.Pack,
         redemption.Redemption,
         redemption.RedeemStart,
+        redemption.RedeemDone,
+        sell.SellStart,
         wizard.ExtendStart,
         wizard.MergeStart,
         wizard.RefundStart,
@@ -33,6 +35,7 @@ def register():
         module='clinic_packs', type_='model')
     Pool.register(
         redemption.Redeem,
+        sell.Sell,
         wizard.Extend,
         wizard.Merge,
         wizard.Refund,

@@ -49,6 +49,15 @@ class InvoiceLine(metaclass=PoolMeta):
             },
         help="The patient's pack that pays for this service.")
 
+    issued_packs = fields.Function(fields.One2Many(
+            'clinic.pack', None, "Issued Packs",
+            help="The packs this line sold, issued when the invoice was "
+            "posted."),
+        'get_issued_packs')
+    pack_note = fields.Function(fields.Char("Packs",
+            help="What the line does to packs."),
+        'get_pack_note')
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -62,6 +71,63 @@ class InvoiceLine(metaclass=PoolMeta):
     def _get_origin(cls):
         # The credit note of a pack refund originates from the pack.
         return super()._get_origin() + ['clinic.pack']
+
+    @fields.depends('product', 'company', 'invoice', '_parent_invoice.type',
+        'invoice_type', 'unit_price', 'pack')
+    def on_change_product(self):
+        super().on_change_product()
+        if not self.product or self.pack:
+            return
+        type_ = (self.invoice.type if self.invoice and self.invoice.type
+            else self.invoice_type)
+        if type_ != 'out':
+            return
+        template = self.pack_template()
+        if template:
+            price = template.get_price()
+            if price is not None:
+                # A pack sells at its template's price.
+                self.unit_price = price
+
+    def pack_template(self):
+        "The pack template this line's product sells, if any."
+        pool = Pool()
+        Template = pool.get('clinic.pack.template')
+        if not self.product or not self.company:
+            return None
+        templates = Template.search([
+                ('product', '=', self.product.id),
+                ('company', '=', self.company.id),
+                ], order=[('id', 'ASC')], limit=1)
+        return templates[0] if templates else None
+
+    @classmethod
+    def get_issued_packs(cls, lines, name):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        result = {l.id: [] for l in lines}
+        for pack in Pack.search([
+                    ('origin', 'in', [str(l) for l in lines]),
+                    ], order=[('id', 'ASC')]):
+            result[pack.origin.id].append(pack.id)
+        return result
+
+    def get_pack_note(self, name):
+        if self.issued_packs:
+            return gettext('clinic_packs.msg_invoice_line_issues',
+                count=len(self.issued_packs),
+                packs=', '.join(p.rec_name for p in self.issued_packs),
+                template=self.issued_packs[0].template.rec_name)
+        if self.pack:
+            return gettext('clinic_packs.msg_invoice_line_pays',
+                pack=self.pack.rec_name)
+        if (self.invoice and self.invoice.state in {'draft', 'validated'}
+                and self.type == 'line' and (self.quantity or 0) > 0):
+            template = self.pack_template()
+            if template:
+                return gettext('clinic_packs.msg_invoice_line_will_issue',
+                    template=template.rec_name)
+        return ''
 
     @fields.depends('pack', 'unit_price')
     def on_change_pack(self):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sql.conditionals import Coalesce
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields)
@@ -21,6 +22,10 @@ UNITS = [
     ('session', "Sessions"),
     ('hour', "Hours"),
     ('money', "Money"),
+    ]
+ELIGIBILITIES = [
+    ('any', "Any service"),
+    ('listed', "Listed services and categories"),
     ]
 REFUND_POLICIES = [
     ('pro_rata', "Pro rata (unused value)"),
@@ -61,16 +66,23 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         "Bonus Above Bought",
         help="Allow more free units than bought ones; unchecked, a bonus "
         "larger than the quantity bought is taken for a typing error.")
+    eligibility = fields.Selection(
+        ELIGIBILITIES, "Eligibility", required=True,
+        help="Which services the pack pays for: any service, or only the "
+        "services and categories listed.")
     services = fields.Many2Many(
         'clinic.pack.template-product.product', 'template', 'product',
         "Eligible Services",
         domain=[('type', '=', 'service')],
+        states={'invisible': Eval('eligibility') != 'listed'},
         context={'company': Eval('company', -1)}, depends=['company'],
-        help="Leave services and categories empty to accept any service.")
+        help="The services the pack pays for.")
     service_categories = fields.Many2Many(
         'clinic.pack.template-product.category', 'template', 'category',
         "Eligible Service Categories",
-        context={'company': Eval('company', -1)}, depends=['company'])
+        states={'invisible': Eval('eligibility') != 'listed'},
+        context={'company': Eval('company', -1)}, depends=['company'],
+        help="The pack pays for any service of these categories.")
     validity_months = fields.Integer(
         "Validity (Months)",
         domain=['OR',
@@ -103,6 +115,13 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
     total_quantity = fields.Function(
         fields.Numeric("Total Quantity", digits=(16, 2)),
         'on_change_with_total_quantity')
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    price = fields.Function(Monetary(
+            "Price", currency='currency', digits='currency',
+            help="The pack price: the list price of its product."),
+        'on_change_with_price')
 
     @classmethod
     def __setup__(cls):
@@ -110,6 +129,64 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.product, Index.Equality())))
         cls._order.insert(0, ('name', 'ASC'))
+
+    @classmethod
+    def __register__(cls, module_name):
+        pool = Pool()
+        Service = pool.get('clinic.pack.template-product.product')
+        Category = pool.get('clinic.pack.template-product.category')
+        # Only a database that had templates before the eligibility field
+        # migrates: on a new one the relation tables do not exist yet.
+        migrate = (backend.TableHandler.table_exist(cls._table)
+            and not cls.__table_handler__(module_name).column_exist(
+                'eligibility'))
+        super().__register__(module_name)
+        if migrate:
+            # Templates without lists accepted any service: say so; those
+            # with lists keep them.
+            table = cls.__table__()
+            service = Service.__table__()
+            category = Category.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.eligibility], ['any']))
+            listed = (table.id.in_(service.select(service.template))
+                | table.id.in_(category.select(category.template)))
+            cursor.execute(*table.update(
+                    [table.eligibility], ['listed'], where=listed))
+
+    @classmethod
+    def default_eligibility(cls):
+        return 'any'
+
+    @fields.depends('eligibility', 'services', 'service_categories')
+    def on_change_eligibility(self):
+        if self.eligibility == 'any':
+            self.services = []
+            self.service_categories = []
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        if self.company:
+            return self.company.currency.id
+
+    @fields.depends('product', 'company')
+    def on_change_with_price(self, name=None):
+        return self.get_price()
+
+    def get_price(self):
+        "The price a pack of this template sells at, in company currency."
+        if not self.product:
+            return None
+        context = {}
+        if self.company:
+            context['company'] = self.company.id
+        with Transaction().set_context(**context):
+            product = self.product.__class__(self.product.id)
+            price = product.list_price
+        if price is not None and self.company:
+            price = self.company.currency.round(price)
+        return price
 
     @staticmethod
     def default_company():
@@ -142,17 +219,52 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         guard.check_finite(cls, vlist)
+        vlist = [cls._listed_eligibility(v) for v in vlist]
         return super().create(vlist)
 
     @classmethod
     def write(cls, *args):
         guard.check_finite(cls, args[1::2])
+        actions = iter(args)
+        args = []
+        for templates, values in zip(actions, actions):
+            args.extend((templates, cls._listed_eligibility(values)))
         super().write(*args)
+
+    @classmethod
+    def _listed_eligibility(cls, values):
+        """Listing services or categories restricts the pack to them.
+
+        Integrations (and scenarios) that only fill the lists keep their
+        meaning; the client clears the lists when "Any service" is chosen.
+        """
+        if values.get('eligibility', 'any') == 'any' and any(
+                action[0] in {'add', 'create'} and action[1]
+                for name in ['services', 'service_categories']
+                for action in values.get(name) or []):
+            values = values.copy()
+            values['eligibility'] = 'listed'
+        return values
 
     @classmethod
     def validate_fields(cls, templates, field_names):
         super().validate_fields(templates, field_names)
         cls.check_bounds(templates, field_names)
+        cls.check_eligibility(templates, field_names)
+
+    @classmethod
+    def check_eligibility(cls, templates, field_names=None):
+        "Listed eligibility needs a service or a category listed."
+        if field_names and not (field_names & {
+                    'eligibility', 'services', 'service_categories'}):
+            return
+        for template in templates:
+            if (template.eligibility == 'listed'
+                    and not template.services
+                    and not template.service_categories):
+                raise PackValidationError(gettext(
+                        'clinic_packs.msg_template_eligibility_empty',
+                        template=template.rec_name))
 
     @classmethod
     def check_bounds(cls, templates, field_names=None):
@@ -196,6 +308,8 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
 
     def is_eligible(self, product):
         "Whether a pack of this template can pay for product."
+        if self.eligibility != 'listed':
+            return True
         if not self.services and not self.service_categories:
             return True
         if product in self.services:
@@ -277,7 +391,12 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             help="The last day a session can still be redeemed."),
         'get_grace_end_date')
     quantity = fields.Numeric(
-        "Quantity", digits=QUANTITY_DIGITS, required=True, states=_draft,
+        "Quantity", digits=QUANTITY_DIGITS, required=True,
+        states={
+            'readonly': Eval('state') != 'draft',
+            # Screens show quantity_text once the pack is issued.
+            'invisible': Eval('state') != 'draft',
+            },
         domain=[('quantity', '>', 0)],
         help="N: the units of the pack, bonus included.")
     redeemed_quantity = fields.Numeric(
@@ -299,6 +418,30 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         help="k: the value of one unit, kept unrounded.")
     progress = fields.Function(
         fields.Char("Progress"), 'get_progress')
+    quantity_text = fields.Function(
+        fields.Char("Units",
+            help="The units of the pack, bonus included: sessions, hours "
+            "or money."),
+        'get_quantity_text')
+    redeemed_text = fields.Function(
+        fields.Char("Used", help="The units used so far."),
+        'get_quantity_text')
+    remaining_text = fields.Function(
+        fields.Char("Left", help="The units left to use."),
+        'get_quantity_text')
+    unit_price = fields.Function(Monetary(
+            "Value per Unit", currency='currency', digits='currency',
+            help="The value of one unit, rounded (the pack keeps it "
+            "unrounded)."),
+        'get_unit_price')
+    invoice = fields.Function(
+        fields.Many2One('account.invoice', "Invoice",
+            help="The customer invoice that sold the pack."),
+        'get_invoice', searcher='search_invoice')
+    transferable = fields.Function(
+        fields.Boolean("Transferable"), 'on_change_with_transferable')
+    invoiced = fields.Function(
+        fields.Boolean("Invoiced"), 'get_invoiced')
     refund_quote = fields.Function(Monetary(
             "Refund Quote", currency='currency', digits='currency',
             help="What the patient would get back today under the "
@@ -379,13 +522,18 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                     },
                 'cancel': {
                     'invisible': ~Eval('state').in_(['draft', 'active']),
+                    # Used packs keep their history; invoiced packs are
+                    # cancelled by crediting their invoice (button help).
+                    'readonly': (Eval('redeemed_quantity', 0) != 0)
+                    | Eval('invoiced', False),
                     'icon': 'tryton-cancel',
-                    'depends': ['state'],
+                    'depends': ['state', 'redeemed_quantity', 'invoiced'],
                     },
                 'redeem': {
                     'invisible': ~Eval('state').in_(['active', 'expired']),
+                    'readonly': Eval('remaining_quantity', 0) <= 0,
                     'icon': 'tryton-ok',
-                    'depends': ['state'],
+                    'depends': ['state', 'remaining_quantity'],
                     },
                 'extend': {
                     'invisible': ~Eval('state').in_(
@@ -395,8 +543,9 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                     },
                 'transfer': {
                     'invisible': ~Eval('state').in_(['draft', 'active']),
+                    'readonly': ~Eval('transferable', False),
                     'icon': 'tryton-switch',
-                    'depends': ['state'],
+                    'depends': ['state', 'transferable'],
                     },
                 'refund': {
                     'invisible': ~Eval('state').in_(
@@ -478,6 +627,69 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         if self.template and self.start_date:
             self.expiry_date = self.template.compute_expiry_date(
                 self.start_date)
+
+    @fields.depends('template')
+    def on_change_with_transferable(self, name=None):
+        return bool(self.template and self.template.transferable)
+
+    def get_invoiced(self, name):
+        return bool(self.origin
+            and self.origin.__name__ == 'account.invoice.line')
+
+    @classmethod
+    def get_invoice(cls, packs, name):
+        # The line's invoice is read without the user's access: the front
+        # desk sees which invoice sold a pack.
+        pool = Pool()
+        Line = pool.get('account.invoice.line')
+        result = {p.id: None for p in packs}
+        lines = {p.id: int(str(p.origin).split(',')[1]) for p in packs
+            if p.origin and str(p.origin).startswith(
+                'account.invoice.line,')}
+        with without_check_access():
+            invoices = {l.id: l.invoice.id for l in Line.browse(
+                    [i for i in set(lines.values()) if i >= 0])
+                if l.invoice}
+        for pack_id, line_id in lines.items():
+            result[pack_id] = invoices.get(line_id)
+        return result
+
+    @classmethod
+    def search_invoice(cls, name, clause):
+        nested = clause[0][len(name):]
+        return [('origin.invoice' + nested, *clause[1:3],
+                'account.invoice.line')]
+
+    def get_quantity_text(self, name):
+        quantity = getattr(self, {
+                'quantity_text': 'quantity',
+                'redeemed_text': 'redeemed_quantity',
+                'remaining_text': 'remaining_quantity',
+                }[name])
+        if quantity is None or not self.template:
+            return ''
+        return self.format_units(quantity)
+
+    def get_unit_price(self, name):
+        if self.unit_value is not None and self.currency:
+            return self.currency.round(self.unit_value)
+
+    def format_units(self, quantity):
+        """Format a quantity for the screens: whole sessions, hours and
+        minutes, or currency."""
+        if self.unit == 'money':
+            lang = Pool().get('ir.lang').get()
+            return lang.currency(quantity, self.currency)
+        if self.unit == 'hour':
+            minutes = int((Decimal(quantity) * 60).quantize(Decimal(1)))
+            hours, minutes = divmod(abs(minutes), 60)
+            sign = '-' if quantity < 0 else ''
+            if not minutes:
+                return '%s%s h' % (sign, hours)
+            if not hours:
+                return '%s%s min' % (sign, minutes)
+            return '%s%s h %02d min' % (sign, hours, minutes)
+        return self.format_quantity(quantity)
 
     def get_grace_end_date(self, name):
         if self.expiry_date:

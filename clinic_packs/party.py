@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from decimal import Decimal
 
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
@@ -23,6 +23,28 @@ class Party(metaclass=PoolMeta):
         'get_pack_balance')
     pack_currency = fields.Function(fields.Many2One(
             'currency.currency', "Pack Currency"), 'get_pack_currency')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'sell_pack': {
+                    'icon': 'tryton-add',
+                    },
+                'redeem_pack': {
+                    'icon': 'tryton-ok',
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_sell_party')
+    def sell_pack(cls, parties):
+        pass
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_redeem_party')
+    def redeem_pack(cls, parties):
+        pass
 
     def get_pack_currency(self, name):
         pool = Pool()

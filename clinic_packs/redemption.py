@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -64,6 +64,9 @@ class Redemption(
     units = fields.Numeric(
         "Pack Units", digits=QUANTITY_DIGITS, readonly=True,
         help="The units drawn from the pack.")
+    units_text = fields.Function(fields.Char("Pack Units",
+            help="The units drawn from the pack: sessions, hours or money."),
+        'get_units_text')
     amount = Monetary(
         "Value", currency='currency', digits='currency', readonly=True,
         help="The value recognised: units times the unit value, the last "
@@ -154,6 +157,11 @@ class Redemption(
     def on_change_product(self):
         if self.product and not self.uom:
             self.uom = self.product.default_uom
+
+    def get_units_text(self, name):
+        if self.units is None or not self.pack:
+            return ''
+        return self.pack.format_units(self.units)
 
     def get_month(self, name):
         if not self.date:
@@ -375,50 +383,121 @@ class RedeemStart(ModelView):
     employee = fields.Many2One(
         'company.employee', "Practitioner",
         domain=[('company', '=', Eval('company', -1))])
+    eligible_packs = fields.Many2Many(
+        'clinic.pack', None, None, "Eligible Packs", readonly=True)
     pack = fields.Many2One(
-        'clinic.pack', "Pack", required=True,
+        'clinic.pack', "Pack",
         domain=[
             ('party', '=', Eval('party', -1)),
             ('state', 'in', ['active', 'expired']),
             ('remaining_quantity', '>', 0),
+            If(Bool(Eval('product')),
+                ('id', 'in', Eval('eligible_packs', [])),
+                ()),
             ],
-        help="Defaults to the eligible pack that expires first.")
+        help="Only the packs that can pay for the service are offered; "
+        "defaults to the one that expires first.")
     remaining = fields.Char("Remaining", readonly=True)
+    explanation = fields.Text("Packs", readonly=True,
+        help="Which packs can pay for the service, and why the others "
+        "cannot.")
 
-    @fields.depends('party', 'product', 'date', 'company', 'pack', 'uom')
+    @fields.depends('party', 'product', 'date', 'company', 'pack', 'uom',
+        'eligible_packs')
     def on_change_product(self):
         pool = Pool()
         Pack = pool.get('clinic.pack')
         User = pool.get('res.user')
+        self.explanation = None
         if (self.company and Transaction().user
                 and self.company.id not in User.get_companies()):
             # on_change runs without record rules: never show another
             # company's packs.
             self.pack = None
+            self.eligible_packs = []
         elif self.party and self.product and self.date:
             packs = Pack.find_eligible(
                 self.party, self.product, self.date, self.company)
-            if packs and (not self.pack or self.pack not in packs):
-                self.pack = packs[0]
+            self.eligible_packs = packs
+            if not self.pack or self.pack not in packs:
+                self.pack = packs[0] if packs else None
+            self.explanation = self.explain(packs)
         if self.product and not self.uom:
             self.uom = self.product.default_uom
         self.on_change_pack()
 
+    def explain(self, eligible):
+        "Say which packs can pay for the service and why others cannot."
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        lines = []
+        if eligible:
+            lines.append(gettext('clinic_packs.msg_redeem_choose',
+                    count=len(eligible), product=self.product.rec_name))
+        else:
+            lines.append(gettext('clinic_packs.msg_redeem_none_eligible',
+                    party=self.party.rec_name,
+                    product=self.product.rec_name))
+        domain = [
+            ('party', '=', self.party.id),
+            ('state', 'in', ['draft', 'active', 'expired', 'exhausted']),
+            ('id', 'not in', [p.id for p in eligible]),
+            ]
+        if self.company:
+            domain.append(('company', '=', self.company.id))
+        for pack in Pack.search(domain, order=[('expiry_date', 'ASC')],
+                limit=10):
+            lines.append(gettext('clinic_packs.msg_redeem_refused',
+                    pack=pack.rec_name, template=pack.template.rec_name,
+                    reason=self._refusal(pack)))
+        return '\n'.join(lines)
+
+    def _refusal(self, pack):
+        template = pack.template
+        if not template.is_eligible(self.product):
+            eligible = [p.rec_name for p in template.services] + [
+                c.rec_name for c in template.service_categories]
+            return gettext('clinic_packs.msg_redeem_reason_service',
+                eligible=', '.join(eligible))
+        if pack.state not in {'active', 'expired'}:
+            return gettext('clinic_packs.msg_redeem_reason_state',
+                state=pack.state_string)
+        if not pack.remaining_quantity:
+            return gettext('clinic_packs.msg_redeem_reason_empty')
+        return gettext('clinic_packs.msg_redeem_reason_dates',
+            start=pack.start_date, end=pack.grace_end_date or '')
+
     @fields.depends(methods=['on_change_product'])
     def on_change_date(self):
+        self.on_change_product()
+
+    @fields.depends(methods=['on_change_product'])
+    def on_change_party(self):
         self.on_change_product()
 
     @fields.depends('pack')
     def on_change_pack(self):
         if self.pack and self.pack.id is not None and self.pack.id >= 0:
             self.remaining = self.pack.progress
+        else:
+            self.remaining = None
+
+
+class RedeemDone(ModelView):
+    "Session Redeemed"
+    __name__ = 'clinic.pack.redeem.done'
+
+    pack = fields.Many2One('clinic.pack', "Pack", readonly=True)
+    message = fields.Text("Redeemed", readonly=True)
+    remaining = fields.Char("Pack", readonly=True)
 
 
 class Redeem(GroupWizardMixin, Wizard):
     """Redeem a session from a patient's pack.
 
     Opened from a pack or from a patient; proposes the eligible pack that
-    expires first and goes through the redemption's `do` transition.
+    expires first and goes through the redemption's `do` transition, then
+    says which session it was ("session 3 of 6").
     """
     __name__ = 'clinic.pack.redeem'
     start = StateView('clinic.pack.redeem.start',
@@ -427,6 +506,10 @@ class Redeem(GroupWizardMixin, Wizard):
             Button("Redeem", 'redeem', 'tryton-ok', default=True),
             ])
     redeem = StateTransition()
+    done = StateView('clinic.pack.redeem.done',
+        'clinic_packs.redeem_done_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
 
     def default_start(self, fields):
         pool = Pool()
@@ -448,6 +531,7 @@ class Redeem(GroupWizardMixin, Wizard):
             if len(services) == 1:
                 values['product'] = services[0].id
                 values['uom'] = services[0].default_uom.id
+                values['eligible_packs'] = [pack.id]
         elif (self.model and self.model.__name__ == 'party.party'
                 and self.record):
             values['party'] = self.record.id
@@ -457,6 +541,11 @@ class Redeem(GroupWizardMixin, Wizard):
         pool = Pool()
         Redemption = pool.get('clinic.pack.redemption')
         start = self.start
+        if not start.pack:
+            raise RedemptionError(start.explanation or gettext(
+                    'clinic_packs.msg_redeem_none_eligible',
+                    party=start.party.rec_name,
+                    product=start.product.rec_name))
         redemption = Redemption(
             pack=start.pack,
             party=start.party,
@@ -468,7 +557,20 @@ class Redeem(GroupWizardMixin, Wizard):
             employee=start.employee)
         redemption.save()
         Redemption.do([redemption])
-        return 'end'
+        self.done.pack = redemption.pack
+        self.done.message = gettext('clinic_packs.msg_redeem_done',
+            service=redemption.product.rec_name,
+            pack=redemption.pack.rec_name,
+            progress=redemption.sequence_label)
+        self.done.remaining = redemption.pack.progress
+        return 'done'
+
+    def default_done(self, fields):
+        return {
+            'pack': self.done.pack.id if self.done.pack else None,
+            'message': self.done.message,
+            'remaining': self.done.remaining,
+            }
 
     def end(self):
         return 'reload'

@@ -1,12 +1,16 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "The patient's pack statement: what was bought, used and is left."
+import logging
+import shutil
 from decimal import Decimal
 from types import SimpleNamespace
 
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
 
 
 class PackStatement(Report):
@@ -17,6 +21,20 @@ class PackStatement(Report):
     redemptions, and totals.
     """
     __name__ = 'clinic.pack.statement'
+
+    @classmethod
+    def convert(cls, report, data, **kwargs):
+        """Convert to the action's extension (PDF) with LibreOffice; without
+        it, keep the OpenDocument text rather than fail: trytond 7.0 calls
+        soffice and raises when it is not installed."""
+        output_format = report.extension or report.template_extension
+        if (output_format != report.template_extension
+                and not shutil.which('soffice')):
+            logger.info(
+                "soffice not found: %s stays %s", report.report_name,
+                report.template_extension)
+            return report.template_extension, data
+        return super().convert(report, data, **kwargs)
 
     @classmethod
     def get_context(cls, records, header, data):

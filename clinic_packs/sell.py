@@ -1,0 +1,206 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Sell Pack: the front desk sells a pack to a patient in one dialog.
+
+The wizard shows what the template sells (price, units, expiry, the consent
+to sign), then creates the customer invoice at the template's price and
+posts it through the host's Invoice.post, which issues the pack as any
+posted invoice does (invoice.InvoiceLine.process_packs); it opens the
+issued pack.  Wizards run without access checks: the front desk needs no
+invoice rights to sell, only the wizard's group.
+"""
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateAction, StateView, Wizard
+
+from . import guard
+from .exceptions import PackError
+from .pack import UNITS
+from .wizard import GroupWizardMixin
+
+
+class SellStart(ModelView):
+    "Sell Pack"
+    __name__ = 'clinic.pack.sell.start'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Patient", required=True,
+        context={'company': Eval('company', -1)}, depends=['company'])
+    template = fields.Many2One(
+        'clinic.pack.template', "Pack", required=True,
+        domain=[('company', '=', Eval('company', -1))],
+        help="The pack template to sell.")
+    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
+    price = Monetary(
+        "Price", currency='currency', digits='currency', readonly=True,
+        help="The template's price, invoiced to the patient.")
+    unit = fields.Selection([(None, '')] + UNITS, "Unit", readonly=True)
+    units = fields.Char("Units", readonly=True,
+        help="What the patient gets, bonus included.")
+    date = fields.Date("Date", readonly=True)
+    expiry_date = fields.Date("Expiry Date", readonly=True,
+        help="The last day the pack is valid, if sold today.")
+    eligible = fields.Char("Pays For", readonly=True)
+    consent_template = fields.Many2One(
+        'clinic.consent.template', "Consent to Sign", readonly=True,
+        states={'invisible': ~Bool(Eval('consent_template'))})
+    consent_status = fields.Char("Consent", readonly=True,
+        states={'invisible': ~Bool(Eval('consent_template'))})
+
+    @fields.depends('template', 'party', 'date', 'company')
+    def on_change_template(self):
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        Lang = pool.get('ir.lang')
+        template = self.template
+        if not template or (template.id is not None and template.id < 0):
+            self.price = self.unit = self.units = None
+            self.expiry_date = self.eligible = None
+            self.consent_template = self.consent_status = None
+            return
+        self.currency = template.company.currency
+        self.price = template.get_price()
+        self.unit = template.unit
+        self.units = self.describe_units(template)
+        if self.date:
+            self.expiry_date = template.compute_expiry_date(self.date)
+        if template.eligibility == 'listed':
+            self.eligible = ', '.join(
+                [s.rec_name for s in template.services]
+                + [c.rec_name for c in template.service_categories])
+        else:
+            self.eligible = dict(template.__class__.eligibility.selection)[
+                'any']
+        self.consent_template = template.consent_template
+        self.consent_status = None
+        if template.consent_template and self.party:
+            consent = Consent.find_signed(
+                self.party, template.consent_template)
+            if consent:
+                lang = Lang.get()
+                self.consent_status = gettext(
+                    'clinic_packs.msg_sell_consent_signed',
+                    date=lang.strftime(consent.signed_on.date()
+                        if consent.signed_on else self.date))
+            else:
+                self.consent_status = gettext(
+                    'clinic_packs.msg_sell_consent_missing',
+                    consent=template.consent_template.rec_name)
+
+    @fields.depends(methods=['on_change_template'])
+    def on_change_party(self):
+        self.on_change_template()
+
+    @staticmethod
+    def describe_units(template):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        pack = Pack(template=template, unit=template.unit,
+            currency=template.company.currency)
+        text = pack.format_units(template.total_quantity)
+        if template.unit == 'session':
+            singular, plural = Pack._unit_names()['session']
+            text = '%s %s' % (
+                text, singular if template.total_quantity == 1 else plural)
+        if template.bonus_quantity:
+            text += ' (%s + %s free)' % (
+                pack.format_units(template.quantity),
+                pack.format_units(template.bonus_quantity))
+        return text
+
+
+class Sell(GroupWizardMixin, Wizard):
+    """Sell a pack to a patient.
+
+    Opened from the patient (Sell Pack) or from the pack list; posts the
+    customer invoice at the template's price and opens the issued pack.
+    """
+    __name__ = 'clinic.pack.sell'
+    start = StateView('clinic.pack.sell.start',
+        'clinic_packs.sell_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Sell and Invoice", 'sell', 'tryton-ok', default=True),
+            ])
+    sell = StateAction('clinic_packs.act_pack_form')
+
+    def default_start(self, fields):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        values = {
+            'company': Transaction().context.get('company'),
+            'date': Date.today(),
+            }
+        if (self.model and self.model.__name__ == 'party.party'
+                and self.record):
+            values['party'] = self.record.id
+        elif (self.model and self.model.__name__ == 'clinic.pack'
+                and self.records and len({p.party for p in self.records}) == 1):
+            values['party'] = self.records[0].party.id
+        return values
+
+    def do_sell(self, action):
+        invoice = self.create_invoice()
+        packs = self.post_invoice(invoice)
+        action['res_id'] = [p.id for p in packs]
+        # Open the form of the issued pack first.
+        action['views'].reverse()
+        return action, {}
+
+    def create_invoice(self):
+        "Return the saved draft customer invoice selling the template."
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        Date = pool.get('ir.date')
+        template = self.start.template
+        party = self.start.party
+        company = template.company
+        guard.check_company([template])
+        price = template.get_price()
+        if price is None:
+            raise PackError(gettext('clinic_packs.msg_sell_no_price',
+                    template=template.rec_name,
+                    product=template.product.rec_name))
+        with Transaction().set_context(company=company.id):
+            today = Date.today()
+        invoice = Invoice(
+            type='out',
+            company=company,
+            party=party,
+            invoice_date=today)
+        invoice.on_change_type()
+        invoice.on_change_party()
+        invoice.currency = company.currency
+        line = Line(
+            invoice=invoice,
+            type='line',
+            company=company,
+            currency=company.currency,
+            product=template.product,
+            quantity=1,
+            )
+        line.on_change_product()
+        line.unit_price = price
+        line.description = gettext('clinic_packs.msg_sell_description',
+            template=template.rec_name)
+        invoice.lines = [line]
+        with without_check_access():
+            invoice.save()
+        return invoice
+
+    def post_invoice(self, invoice):
+        "Post invoice the host's way and return the packs it issued."
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Pack = pool.get('clinic.pack')
+        with without_check_access():
+            guard.lock_invoice_sequences([invoice])
+            Invoice.post([invoice])
+            return Pack.search([
+                    ('origin', 'in', [str(l) for l in invoice.lines]),
+                    ], order=[('id', 'ASC')])
