@@ -15,6 +15,7 @@ from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.clinic_packs import value
+from trytond.modules.currency.fields import Monetary
 from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
 from trytond.modules.clinic_packs.guard import (
     WorkflowGuardMixin, check_company, lock, lock_invoice_sequences,
@@ -118,6 +119,23 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     current_period = fields.Function(
         fields.Many2One('clinic.membership.period', "Current Period"),
         'get_current_period')
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    fee = fields.Function(Monetary(
+            "Fee", currency='currency', digits='currency',
+            help="The fee invoiced each period: the list price of the "
+            "plan's fee product."),
+        'on_change_with_fee')
+    next_invoice_date = fields.Function(
+        fields.Date("Next Invoice",
+            help="The day the next period's fee is invoiced; empty when "
+            "the membership does not renew."),
+        'get_next_invoice_date')
+    invoices = fields.Function(
+        fields.Many2Many('account.invoice', None, None, "Invoices",
+            help="The fee invoices and refunds of the periods."),
+        'get_invoices')
 
     del _draft
 
@@ -152,7 +170,7 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                     },
                 'pause': {
                     'invisible': Eval('state') != 'active',
-                    'icon': 'tryton-pause',
+                    'icon': 'tryton-history',
                     'depends': ['state'],
                     },
                 'resume': {
@@ -202,6 +220,40 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             months = (value.PERIOD_MONTHS[self.plan.interval]
                 * self.plan.minimum_periods)
             return value.expiry_date(self.start_date, validity_months=months)
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        if self.company:
+            return self.company.currency.id
+
+    @fields.depends('plan', 'company')
+    def on_change_with_fee(self, name=None):
+        if self.plan and self.plan.product and self.plan.company:
+            fee = self.plan.get_fee()
+            if fee is not None and self.company:
+                fee = self.company.currency.round(fee)
+            return fee
+
+    def get_next_invoice_date(self, name):
+        if (self.state == 'active' and self.auto_renew
+                and not self.cancel_effective_date):
+            return self.next_period_start
+
+    @classmethod
+    def get_invoices(cls, memberships, name):
+        # The front desk reads the invoices of the memberships it manages.
+        result = {m.id: [] for m in memberships}
+        with without_check_access():
+            for membership in cls.browse([m.id for m in memberships]):
+                invoices = []
+                for period in sorted(membership.periods,
+                        key=lambda p: p.start_date):
+                    for line in [period.invoice_line, period.refund_line]:
+                        if (line and line.invoice
+                                and line.invoice.id not in invoices):
+                            invoices.append(line.invoice.id)
+                result[membership.id] = invoices
+        return result
 
     def get_current_period(self, name):
         date = today()
