@@ -226,6 +226,10 @@ SERVICES = [
         '450.00'),
     ("Wellness membership (monthly)", 'MEMBER-WELLNESS', "Memberships",
         '49.00'),
+    ("4 Psychology sessions pack", 'PACK-PSYCH4', "Treatment Packs",
+        '340.00'),
+    ("Massage taster (2 in 10 days)", 'PACK-TASTER', "Treatment Packs",
+        '80.00'),
     ]
 
 
@@ -266,7 +270,37 @@ def create_pack_templates(demo):
     massage.service_categories.append(
         Category(demo.categories["Massage"].id))
     massage.save()
-    demo.pack_templates = {t.name: t for t in [physio, massage]}
+    ConsentTemplate = Model.get('clinic.consent.template')
+    consent = ConsentTemplate(
+        name="Psychological therapy consent", company=demo.company,
+        terms="I agree to the assessment and psychological therapy "
+        "described to me. Sessions cancelled with less than 24 hours' "
+        "notice are used from the pack. Unused sessions are refunded pro "
+        "rata on request; the pack expires 12 months after purchase.")
+    consent.save()
+    demo.consent_templates = {consent.name: consent}
+    psychology = Template(
+        name="4 psychology sessions", company=demo.company,
+        product=demo.products["4 Psychology sessions pack"],
+        unit='session', quantity=Decimal(4), bonus_quantity=Decimal(0),
+        validity_months=12, grace_days=0, refund_policy='pro_rata',
+        consent_template=consent)
+    psychology.services.append(
+        Product(demo.products["Psychology session"].id))
+    psychology.save()
+    # Sold today, it expires within the reminder days: the expiry list and
+    # the reminder cron have something to show.
+    taster = Template(
+        name="Massage taster: 2 sessions in 10 days", company=demo.company,
+        product=demo.products["Massage taster (2 in 10 days)"],
+        unit='session', quantity=Decimal(2), bonus_quantity=Decimal(0),
+        validity_days=10, grace_days=0, reminder_days=14,
+        refund_policy='none')
+    taster.service_categories.append(
+        Category(demo.categories["Massage"].id))
+    taster.save()
+    demo.pack_templates = {t.name: t for t in [
+            physio, massage, psychology, taster]}
 
 
 def create_membership_plans(demo):
@@ -313,6 +347,34 @@ USERS = [
     ('accountant', 'clinicbooks', "Accountant",
         ["Account", "Account Administration", "Clinic Packs"]),
     ]
+UK_LANGUAGE = 'en_GB'
+
+
+def create_uk_language(demo):
+    """British English: dates as 31/12/2025 for a clinic in Bristol.
+
+    trytond ships English ("en") with American dates only; en_GB copies its
+    number formats, needs no translation of its own (its parent is "en")
+    and becomes the language of the clinic's users."""
+    Lang = Model.get('ir.lang')
+    english, = Lang.find([('code', '=', 'en')])
+    uk, = Lang.find([('code', '=', UK_LANGUAGE)]) or [None]
+    if not uk:
+        uk, = Lang.duplicate([english], {
+                'code': UK_LANGUAGE,
+                'name': "English (United Kingdom)",
+                'parent': 'en',
+                'date': '%d/%m/%Y',
+                # Users may only choose translatable languages.
+                'translatable': True,
+                })
+    demo.language = uk
+    # The administrator too: the demo reads as the clinic does.
+    User = Model.get('res.user')
+    admin, = User.find([('login', '=', 'admin')])
+    admin.language = uk
+    admin.save()
+
 
 
 def create_users(demo):
@@ -322,7 +384,8 @@ def create_users(demo):
     Group = Model.get('res.group')
     demo.users = {}
     for login, password, name, groups in USERS:
-        user = User(login=login, name=name, password=password)
+        user = User(login=login, name=name, password=password,
+            language=demo.language)
         user.groups.extend(Group.find([('name', 'in', groups)]))
         user.companies.append(type(demo.company)(demo.company.id))
         user.company = demo.company
@@ -340,6 +403,10 @@ def sell_packs(demo):
         ("Jane Doe", "6 Physio sessions pack", "Physiotherapy session", 2,
             "Dr Maya Patel"),
         ("Tom Baker", "Massage 5+1 pack", "Sports massage", 1, "Ben Carter"),
+        # Expires in 10 days with a session left: "Expiring in 30 days"
+        # and the expiry reminder.
+        ("Aisha Khan", "Massage taster (2 in 10 days)", "Sports massage", 1,
+            "Ben Carter"),
         ]
     patients = {p.name: p for p in demo.patients}
     practitioners = {e.party.name: e for e in demo.practitioners}
@@ -377,6 +444,7 @@ STEPS = [
     create_membership_plans,
     configure_pack_accounting,
     close_module_configuration,
+    create_uk_language,
     create_users,
     sell_packs,
     ]
