@@ -7,9 +7,10 @@ The balances are those at the end of the date, rebuilt from the ledger and
 the redemptions dated on or before it, not the packs' current values: the
 value still owed (G) is the sum of the contract liability lines of the pack
 (with its share of the invoice line that sold it), the accrual (A) the sum
-of its lines on the breakage accrual account, so that Σ G at any date is
+of its lines on the breakage accrual accounts, so that Σ G at any date is
 the ledger's contract liability less the membership fees and the lines that
-come from no pack.
+come from no pack.  The accounts are every account the module posted to in
+these roles, not only those configured today (report.followed_accounts).
 """
 import datetime as dt
 from decimal import Decimal
@@ -26,7 +27,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .access import report_companies
-from .report import _log_columns, _ref, company_where, liability_lines
+from .report import (
+    _log_columns, _ref, company_where, followed_accounts, liability_lines)
 
 AGEING = [
     ('expired', "Expired"),
@@ -61,7 +63,6 @@ def pack_balances(date, company=None, companies=None):
     Redemption = pool.get('clinic.pack.redemption')
     Move = pool.get('account.move')
     Line = pool.get('account.move.line')
-    Configuration = pool.get('clinic.pack.account.configuration')
 
     # Event dates are timestamps: those before the next day are on or
     # before date.
@@ -112,12 +113,14 @@ def pack_balances(date, company=None, companies=None):
             & (holding.depth == t_chain.depth))
         .select(t_chain.pack.as_('pack'), t_chain.ancestor.as_('holder')))
 
-    # The contract liability lines that name the pack.
+    # The contract liability lines that name the pack, on every account
+    # followed (see report.followed_accounts).
     lines = liability_lines()
     direct = lines.select(
         lines.pack.as_('pack'),
         Sum(lines.amount).as_('amount'),
-        where=(lines.pack != Null) & (lines.date <= date),
+        where=(lines.pack != Null) & (lines.role == 'liability')
+        & (lines.date <= date),
         group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
     def sold_by():
@@ -127,7 +130,8 @@ def pack_balances(date, company=None, companies=None):
             Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
             Min(Case((lines.kind == 'cancellation', lines.date))).as_(
                 'cancelled'),
-            where=(lines.sale_line != Null) & (lines.date <= date),
+            where=(lines.sale_line != Null) & (lines.role == 'liability')
+            & (lines.date <= date),
             group_by=[lines.sale_line])
     sales = sold_by()
 
@@ -139,22 +143,15 @@ def pack_balances(date, company=None, companies=None):
         where=event.date < next_day,
         group_by=[event.pack])
 
-    # The accrual: lines on the breakage accrual account of the pack's
-    # moves.
-    line = Line.__table__()
-    move = Move.__table__()
-    configuration = Configuration.__table__()
-    accrual = (line
-        .join(move, condition=line.move == move.id)
-        .join(configuration, condition=(
-                (configuration.company == move.company)
-                & (configuration.breakage_accrual_account == line.account)))
-        .select(
-            move.origin.as_('origin'),
-            Sum(line.debit - line.credit).as_('amount'),
-            where=(move.date <= date)
-            & move.origin.like('clinic.pack,%'),
-            group_by=[move.origin]))
+    # The accrual: lines of the pack's moves on the breakage accrual
+    # accounts followed.
+    a_lines = liability_lines()
+    accrual = a_lines.select(
+        a_lines.pack.as_('pack'),
+        Sum(-a_lines.amount).as_('amount'),
+        where=(a_lines.pack != Null) & (a_lines.role == 'accrual')
+        & (a_lines.date <= date),
+        group_by=[a_lines.pack])
 
     def is_cancelled(pack, sales):
         sold = pack.origin.like('account.invoice.line,%')
@@ -182,8 +179,7 @@ def pack_balances(date, company=None, companies=None):
         .join(m_sales, 'LEFT', condition=(
                 member.origin
                 == _ref('account.invoice.line', m_sales.sale_line)))
-        .join(accrual, 'LEFT', condition=(
-                accrual.origin == _ref('clinic.pack', member.id)))
+        .join(accrual, 'LEFT', condition=accrual.pack == member.id)
         .select(
             m_holder.as_('pack'),
             Sum(m_billed + Coalesce(direct.amount, member.amount * 0)).as_(
@@ -197,25 +193,25 @@ def pack_balances(date, company=None, companies=None):
     redemption = Redemption.__table__()
     r_move = Move.__table__()
     r_line = Line.__table__()
-    r_configuration = Configuration.__table__()
+    r_followed = followed_accounts()
     recognised = (redemption
         .join(r_move, 'LEFT', condition=(
                 r_move.origin
                 == _ref('clinic.pack.redemption', redemption.id)))
         .join(r_line, 'LEFT', condition=r_line.move == r_move.id)
-        .join(r_configuration, 'LEFT', condition=(
-                (r_configuration.company == r_move.company)
-                & (r_configuration.contract_liability_account
-                    == r_line.account)))
+        .join(r_followed, 'LEFT', condition=(
+                (r_followed.company == r_move.company)
+                & (r_followed.account == r_line.account)
+                & (r_followed.role == 'liability')))
         .select(
             redemption.id.as_('id'),
             redemption.pack.as_('pack'),
             redemption.units.as_('units'),
             redemption.state.as_('state'),
             redemption.date.as_('date'),
-            Min(Case(((r_configuration.id != Null) & (r_line.debit > 0),
+            Min(Case(((r_followed.account != Null) & (r_line.debit > 0),
                         r_move.date))).as_('done'),
-            Min(Case(((r_configuration.id != Null) & (r_line.credit > 0),
+            Min(Case(((r_followed.account != Null) & (r_line.credit > 0),
                         r_move.date))).as_('undone'),
             where=redemption.state.in_(['done', 'cancelled']),
             group_by=[redemption.id, redemption.pack, redemption.units,

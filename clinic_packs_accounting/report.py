@@ -5,9 +5,9 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Cast, Literal, Null, Union
+from sql import Cast, Literal, Null, Union, With
 from sql.functions import CurrentTimestamp
-from sql.aggregate import Min, Sum
+from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
@@ -19,11 +19,13 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .access import check_report_company, report_companies
+from .opening import contract_figures, value_from_opening
 
 KINDS = [
     ('billing', "Billing"),
     ('cancellation', "Cancellation"),
     ('revenue', "Service Revenue"),
+    ('accrual', "Breakage Accrued"),
     ('breakage', "Breakage"),
     ('refund', "Refund"),
     ('unclaimed', "Unclaimed Property"),
@@ -71,29 +73,140 @@ def membership_installed():
     return True
 
 
-def liability_lines():
-    """Return a query of the move lines on contract liability accounts.
+def followed_accounts():
+    """Return a query of the accounts the reports follow, per company.
 
-    Columns: id (move line), company, date, amount (credit - debit, so an
-    increase of the liability is positive), kind (see KINDS), template,
-    plan (membership plan), contract (the invoice line that sold the pack,
-    the pack or the membership period), pack (the pack the line is for, if
-    it names one), sale_line (the invoice line of a pack sale or its credit
-    note, shared by the packs it issued) and period (membership period).
+    Columns: company, account and role: 'liability' (contract liability)
+    or 'accrual' (breakage accrual, its contra account).  They are the
+    accounts configured today and every account the module posted to in
+    these roles, so that history on an account configured before stays in
+    the reports (doc/accounting.md, "Accounts followed"):
+
+    - liability: the invoice move lines of pack sales, membership fees and
+      their credit notes (the invoice posts them to the contract
+      liability), the lines of the allotment allocations and the debit
+      lines, off the income statement, of the module's own recognition
+      moves (service revenue, breakage, unclaimed property all debit the
+      liability; a reversal takes the accounts of the move it reverses);
+    - accrual: the lines off the income statement of the accrual catch-up
+      moves and the credit lines off the income statement of the expiry
+      breakage moves (the accrual they release).
+
+    An account found in both roles is followed as a contract liability.
+    """
+    pool = Pool()
+    Line = pool.get('account.move.line')
+    Move = pool.get('account.move')
+    Account = pool.get('account.account')
+    AccountType = pool.get('account.account.type')
+    Configuration = pool.get('clinic.pack.account.configuration')
+    InvoiceLine = pool.get('account.invoice.line')
+    Template = pool.get('clinic.pack.template')
+
+    configuration = Configuration.__table__()
+    queries = [
+        configuration.select(
+            configuration.company.as_('company'),
+            configuration.contract_liability_account.as_('account'),
+            Literal('liability').as_('role')),
+        configuration.select(
+            configuration.company.as_('company'),
+            configuration.breakage_accrual_account.as_('account'),
+            Literal('accrual').as_('role')),
+        ]
+
+    # The invoices' lines of pack sales, fees and their credit notes.
+    line = Line.__table__()
+    move = Move.__table__()
+    invoice_line = InvoiceLine.__table__()
+    credited = InvoiceLine.__table__()
+    template = Template.__table__()
+    sale = ((template.id != Null)
+        | invoice_line.origin.like('clinic.pack,%'))
+    if membership_installed():
+        sale |= (invoice_line.origin.like('clinic.membership.period,%')
+            | credited.origin.like('clinic.membership.period,%'))
+    queries.append((line
+            .join(move, condition=line.move == move.id)
+            .join(invoice_line, condition=(
+                    line.origin == _ref('account.invoice.line',
+                        invoice_line.id)))
+            .join(credited, 'LEFT', condition=(
+                    invoice_line.origin
+                    == _ref('account.invoice.line', credited.id)))
+            .join(template, 'LEFT', condition=(
+                    (template.product == invoice_line.product)
+                    & (template.company == move.company)))
+            .select(
+                move.company.as_('company'),
+                line.account.as_('account'),
+                Literal('liability').as_('role'),
+                where=move.origin.like('account.invoice,%') & sale)))
+
+    # The module's own moves.
+    line = Line.__table__()
+    move = Move.__table__()
+    account = Account.__table__()
+    type_ = AccountType.__table__()
+    own = (line
+        .join(move, condition=line.move == move.id)
+        .join(account, condition=line.account == account.id)
+        .join(type_, 'LEFT', condition=account.type == type_.id))
+    original = (move.pack_posting != Null) & (line.origin == Null)
+    off_income = Coalesce(type_.statement, '') != 'income'
+    role = Case(
+        (move.pack_posting == 'allotment', 'liability'),
+        (original & off_income & (line.debit > 0)
+            & move.pack_posting.in_(['revenue', 'breakage', 'unclaimed']),
+            'liability'),
+        (original & off_income & (move.pack_posting == 'accrual'),
+            'accrual'),
+        (original & off_income & (line.credit > 0)
+            & (move.pack_posting == 'breakage'), 'accrual'),
+        else_=Null)
+    queries.append(own.select(
+            move.company.as_('company'),
+            line.account.as_('account'),
+            role.as_('role'),
+            where=(move.pack_posting != Null) & (role != Null)))
+
+    union = Union(*queries, all_=True)
+    # 'liability' > 'accrual': an account in both roles is a liability.
+    return union.select(
+        union.company.as_('company'),
+        union.account.as_('account'),
+        Max(union.role).as_('role'),
+        where=union.account != Null,
+        group_by=[union.company, union.account])
+
+
+def liability_lines():
+    """Return a query of the move lines on the net contract liability: the
+    contract liability and breakage accrual accounts followed (see
+    followed_accounts).
+
+    Columns: id (move line), company, date, account, role ('liability' or
+    'accrual'), amount (credit - debit, so an increase of the net liability
+    is positive: the accrual, a debit balance, lowers it), kind (see
+    KINDS), template, plan (membership plan), contract (the invoice line
+    that sold the pack, the pack or the membership period), pack (the pack
+    the line is for, if it names one), sale_line (the invoice line of a
+    pack sale or its credit note, shared by the packs it issued) and period
+    (membership period).
 
     The kind comes from the origin: an invoice line of a pack product
     (billing or, debited, cancellation), a credit note line of a pack
-    (refund), a redemption or a pack move (by its pack_posting), a
-    membership fee, its refund, its credit notes (cancellation) and its
-    recognition, the allocation of a fee
-    to allotment packs (billing moved from the fee to the packs); anything
+    (refund), a redemption or a pack move (by its pack_posting: the
+    accrual catch-up is "accrual", the expiry and the accrual it releases
+    are "breakage"), a membership fee, its refund, its credit notes
+    (cancellation) and its recognition, the allocation of a fee to
+    allotment packs (billing moved from the fee to the packs); anything
     else, such as a manual journal line, is "other" and is an exception to
     reconcile.
     """
     pool = Pool()
     Line = pool.get('account.move.line')
     Move = pool.get('account.move')
-    Configuration = pool.get('clinic.pack.account.configuration')
     InvoiceLine = pool.get('account.invoice.line')
     Redemption = pool.get('clinic.pack.redemption')
     Pack = pool.get('clinic.pack')
@@ -101,7 +214,7 @@ def liability_lines():
 
     line = Line.__table__()
     move = Move.__table__()
-    configuration = Configuration.__table__()
+    followed = followed_accounts()
     invoice_line = InvoiceLine.__table__()
     credited = InvoiceLine.__table__()
     sale_line = InvoiceLine.__table__()
@@ -123,10 +236,9 @@ def liability_lines():
 
     query = (line
         .join(move, condition=line.move == move.id)
-        .join(configuration, condition=(
-                (configuration.company == move.company)
-                & (configuration.contract_liability_account
-                    == line.account)))
+        .join(followed, condition=(
+                (followed.company == move.company)
+                & (followed.account == line.account)))
         .join(invoice_line, 'LEFT', condition=(
                 line.origin == _ref('account.invoice.line', invoice_line.id)))
         .join(credited, 'LEFT', condition=(
@@ -156,6 +268,7 @@ def liability_lines():
         (is_sale, 'cancellation'),
         ((pack.id != Null) & (move.pack_posting == 'allotment'), 'billing'),
         ((pack.id != Null) & (move.pack_posting == 'revenue'), 'revenue'),
+        ((pack.id != Null) & (move.pack_posting == 'accrual'), 'accrual'),
         ((pack.id != Null) & (move.pack_posting == 'breakage'), 'breakage'),
         ((pack.id != Null) & (move.pack_posting == 'unclaimed'),
             'unclaimed'),
@@ -206,6 +319,8 @@ def liability_lines():
         line.id.as_('id'),
         move.company.as_('company'),
         move.date.as_('date'),
+        line.account.as_('account'),
+        followed.role.as_('role'),
         amount.as_('amount'),
         kind.as_('kind'),
         Coalesce(pack.template, sold.template).as_('template'),
@@ -222,10 +337,11 @@ def merge_transfers():
 
     A merge posts nothing, so the ledger keeps a source pack's value on the
     contract that billed it while the merged pack's uses post to its own.
-    The roll-forward moves the value (the source's G at the merge, kept on
-    its merge event) to the merged pack's contract on the day the merged
-    pack starts, as the balances at a date do: a row out of each source and
-    one into the merged pack, adding up to zero.
+    The roll-forward moves the value (the source's net liability at the
+    merge: its G, kept on its merge event, less the breakage accrual that
+    follows it into the merged pack) to the merged pack's contract on the
+    day the merged pack starts, as the balances at a date do: a row out of
+    each source and one into the merged pack, adding up to zero.
 
     Columns: company, date, amount, kind ("transfer"), template, plan
     (null), contract, other (the contract at the other end) and event (the
@@ -237,11 +353,39 @@ def merge_transfers():
     event = Event.__table__()
     source = Pack.__table__()
     merged = Pack.__table__()
+
+    # A source's accrual at the merge: the accrual lines of its own moves
+    # and of the packs merged into it before (their accrual followed it
+    # without an entry).
+    tree = With('pack', 'member', recursive=True)
+    t_pack = Pack.__table__()
+    t_up = Pack.__table__()
+    tree.query = t_pack.select(t_pack.id, t_pack.id,
+        where=t_pack.merged_into != Null)
+    tree.query |= (t_up
+        .join(tree, condition=t_up.merged_into == tree.member)
+        .select(tree.pack, t_up.id))
+    tree.query.all_ = True
+    lines = liability_lines()
+    accrual = lines.select(
+        lines.pack.as_('pack'),
+        Sum(-lines.amount).as_('amount'),
+        where=(lines.role == 'accrual') & (lines.pack != Null),
+        group_by=[lines.pack])
+    accrued = (tree
+        .join(accrual, condition=accrual.pack == tree.member)
+        .select(
+            tree.pack.as_('pack'),
+            Sum(accrual.amount).as_('amount'),
+            group_by=[tree.pack], with_=[tree]))
+
     query = (event
         .join(source, condition=event.pack == source.id)
         .join(merged, condition=(event.related_pack == merged.id)
-            & (source.merged_into == merged.id)))
+            & (source.merged_into == merged.id))
+        .join(accrued, 'LEFT', condition=accrued.pack == source.id))
     where = (event.type == 'merge') & (event.amount != Null)
+    net = event.amount - Coalesce(accrued.amount, event.amount * 0)
 
     def rows(pack, other, amount):
         return query.select(
@@ -256,8 +400,8 @@ def merge_transfers():
             event.id.as_('event'),
             where=where)
     return Union(
-        rows(source, merged, -event.amount),
-        rows(merged, source, event.amount), all_=True)
+        rows(source, merged, -net),
+        rows(merged, source, net), all_=True)
 
 
 def movements():
@@ -315,16 +459,25 @@ class RollforwardLine(ModelSQL, ModelView):
     template = fields.Many2One('clinic.pack.template', "Pack Template")
     currency = fields.Many2One('currency.currency', "Currency")
     opening = Monetary(
-        "Opening", currency='currency', digits='currency')
+        "Opening", currency='currency', digits='currency',
+        help="The net contract liability (contract liability less "
+        "breakage accrual) at the end of the day before the period.")
     billings = Monetary(
         "Billings", currency='currency', digits='currency')
     cancellations = Monetary(
         "Cancellations", currency='currency', digits='currency')
     revenue = Monetary(
         "Service Revenue", currency='currency', digits='currency')
+    accrual = Monetary(
+        "Breakage Accrued", currency='currency', digits='currency',
+        help="The proportional breakage accrued on the breakage accrual "
+        "account as units are used (breakage revenue), net of its "
+        "reversals.")
     breakage = Monetary(
         "Breakage", currency='currency', digits='currency',
-        help="Net of reinstatements.")
+        help="The breakage revenue of expiries: the liability left less "
+        "the accrual they release (already in Breakage Accrued when it "
+        "accrued), net of reinstatements.")
     refunds = Monetary(
         "Refunds", currency='currency', digits='currency')
     unclaimed = Monetary(
@@ -336,15 +489,20 @@ class RollforwardLine(ModelSQL, ModelView):
         "zero over the templates.")
     other = Monetary(
         "Other", currency='currency', digits='currency',
-        help="Lines on the liability account from no pack: exceptions.")
+        help="Lines on the liability or accrual accounts from no pack: "
+        "exceptions.")
     closing = Monetary(
-        "Closing", currency='currency', digits='currency')
+        "Closing", currency='currency', digits='currency',
+        help="The net contract liability at the end of the period: the "
+        "ledger's balance of the contract liability accounts less that of "
+        "the breakage accrual accounts.")
     revenue_from_opening = fields.Function(Monetary(
             "Revenue from Opening", currency='currency', digits='currency',
-            help="IFRS 15.116(b): revenue of the period that was in the "
-            "opening liability, consuming each contract's opening balance "
-            "first; a merge in the period carries what is left of it to "
-            "the merged pack."),
+            help="IFRS 15.116(b): revenue of the period (service revenue, "
+            "breakage accrued and breakage) that was in the opening net "
+            "liability, consuming each contract's opening balance first, "
+            "never more than the contract earned in the period; a merge in "
+            "the period carries what is left of it to the merged pack."),
         'get_revenue_from_opening')
 
     @classmethod
@@ -353,12 +511,30 @@ class RollforwardLine(ModelSQL, ModelView):
         cls._order = [('template', 'ASC NULLS LAST'), ('id', 'ASC')]
 
     @classmethod
+    def _row(cls, lines):
+        "The roll-forward row of lines: their template, plan or company."
+        return Case((lines.template != Null, lines.template * 3),
+            (lines.plan != Null, lines.plan * 3 + 1),
+            else_=lines.company * 3 + 2)
+
+    @classmethod
+    def _where(cls, lines):
+        "The lines through the context's end date of the user's companies."
+        context = Transaction().context
+        to_date = context.get('to_date') or dt.date.max
+        where = lines.date <= to_date
+        # The context's company if it is the user's, else all the user's.
+        in_companies = company_where(lines.company, report_companies())
+        if in_companies is not None:
+            where &= in_companies
+        return where
+
+    @classmethod
     def contracts(cls):
         """Return a query of the roll-forward per contract for the context's
         company and dates (see the fields) with its template or plan."""
         context = Transaction().context
         from_date = context.get('from_date') or dt.date.min
-        to_date = context.get('to_date') or dt.date.max
         lines = movements()
         # The amounts' own scale, so that sums of nothing read 0.00.
         zero = lines.amount * 0
@@ -367,28 +543,22 @@ class RollforwardLine(ModelSQL, ModelView):
             return Sum(Case((
                         (lines.date >= from_date) & (lines.kind == kind),
                         lines.amount), else_=zero))
-        where = lines.date <= to_date
-        # The context's company if it is the user's, else all the user's.
-        in_companies = company_where(lines.company, report_companies())
-        if in_companies is not None:
-            where &= in_companies
         return lines.select(
             lines.company, lines.template, lines.plan, lines.contract,
-            Case((lines.template != Null, lines.template * 3),
-                (lines.plan != Null, lines.plan * 3 + 1),
-                else_=lines.company * 3 + 2).as_('row'),
+            cls._row(lines).as_('row'),
             Sum(Case((lines.date < from_date, lines.amount),
                     else_=zero)).as_('opening'),
             period('billing').as_('billings'),
             (-period('cancellation')).as_('cancellations'),
             (-period('revenue')).as_('revenue'),
+            (-period('accrual')).as_('accrual'),
             (-period('breakage')).as_('breakage'),
             (-period('refund')).as_('refunds'),
             (-period('unclaimed')).as_('unclaimed'),
             period('transfer').as_('transfers'),
             period('other').as_('other'),
             Sum(lines.amount).as_('closing'),
-            where=where,
+            where=cls._where(lines),
             group_by=[
                 lines.company, lines.template, lines.plan, lines.contract])
 
@@ -411,6 +581,7 @@ class RollforwardLine(ModelSQL, ModelView):
                 Sum(contracts.billings).as_('billings'),
                 Sum(contracts.cancellations).as_('cancellations'),
                 Sum(contracts.revenue).as_('revenue'),
+                Sum(contracts.accrual).as_('accrual'),
                 Sum(contracts.breakage).as_('breakage'),
                 Sum(contracts.refunds).as_('refunds'),
                 Sum(contracts.unclaimed).as_('unclaimed'),
@@ -422,21 +593,30 @@ class RollforwardLine(ModelSQL, ModelView):
                     contracts.plan, company.currency]))
 
     @classmethod
-    def get_revenue_from_opening(cls, lines, name):
+    def opening_revenue(cls):
+        """Return per contract of the context's roll-forward its row, its
+        opening net balance, what it earned in the period and the revenue
+        of the period from the opening balance (IFRS 15.116(b), see
+        opening.value_from_opening)."""
         context = Transaction().context
         from_date = context.get('from_date') or dt.date.min
         to_date = context.get('to_date') or dt.date.max
         cursor = Transaction().connection.cursor()
-        contracts = cls.contracts()
-        cursor.execute(*contracts.select(
-                contracts.row, contracts.contract, contracts.opening,
-                contracts.revenue + contracts.breakage))
-        rows, opening, earned = {}, {}, {}
-        for row, contract, opening_, earned_ in cursor:
+        lines = movements()
+        in_period = Case((lines.date >= from_date, 1), else_=0)
+        cursor.execute(*lines.select(
+                cls._row(lines), lines.contract, lines.kind, in_period,
+                Sum(lines.amount),
+                where=cls._where(lines),
+                group_by=[cls._row(lines), lines.contract, lines.kind,
+                    in_period]))
+        rows, summed = {}, []
+        for row, contract, kind, in_period_, amount in cursor:
             rows[contract] = row
             # SQLite sums numerics as floats.
-            opening[contract] = Decimal(str(opening_))
-            earned[contract] = Decimal(str(earned_))
+            summed.append(
+                (contract, kind, bool(in_period_), Decimal(str(amount))))
+        opening, earned = contract_figures(summed)
         transfers = merge_transfers()
         where = ((transfers.amount < 0)
             & (transfers.date >= from_date) & (transfers.date <= to_date))
@@ -448,45 +628,16 @@ class RollforwardLine(ModelSQL, ModelView):
                 where=where, order_by=[transfers.event.asc]))
         used = value_from_opening(opening, earned,
             [(s, m, Decimal(str(a))) for s, m, a in cursor])
+        return {c: (rows[c], opening[c], earned[c], used.get(c, Decimal(0)))
+            for c in rows}
+
+    @classmethod
+    def get_revenue_from_opening(cls, lines, name):
         result = {l.id: l.currency.round(Decimal(0)) for l in lines}
-        for contract, amount in used.items():
-            if rows.get(contract) in result:
-                result[rows[contract]] += amount
+        for row, _, _, used in cls.opening_revenue().values():
+            if row in result:
+                result[row] += used
         return result
-
-
-def value_from_opening(opening, earned, transfers):
-    """Return per contract the revenue earned out of its opening balance.
-
-    opening and earned map each contract to its opening balance and to what
-    it earned in the period (revenue and breakage); transfers are the
-    merges of the period in order, as (source, merged, amount).  Each
-    contract's earnings consume its opening balance first (FIFO); a source
-    hands what is left of its opening balance, up to the amount merged, to
-    the merged pack, whose earnings then consume it.  A source earns
-    nothing after its merge, so its earnings are charged before it hands
-    over.
-    """
-    zero = Decimal(0)
-    available = defaultdict(Decimal,
-        {c: max(a, zero) for c, a in opening.items()})
-    left = defaultdict(Decimal, {c: max(a, zero) for c, a in earned.items()})
-    used = defaultdict(Decimal)
-
-    def consume(contract):
-        amount = min(available[contract], left[contract])
-        available[contract] -= amount
-        left[contract] -= amount
-        used[contract] += amount
-
-    for source, merged, amount in transfers:
-        consume(source)
-        carried = min(available[source], amount)
-        available[source] -= carried
-        available[merged] += carried
-    for contract in list(available):
-        consume(contract)
-    return dict(used)
 
 
 class RollforwardStart(DateRangeMixin, ModelView):
@@ -497,10 +648,13 @@ class RollforwardStart(DateRangeMixin, ModelView):
 class Rollforward(Wizard):
     """Contract liability roll-forward for a date range.
 
-    Opening + billings - cancellations - service revenue - breakage -
-    refunds - unclaimed property + merges (+ other lines) = closing, per
-    pack template, from the ledger, so the closing is the liability
-    account's balance at the end date.
+    On the net contract liability (the contract liability less the
+    breakage accrual): opening + billings - cancellations - service
+    revenue - breakage accrued - breakage - refunds - unclaimed property +
+    merges (+ other lines) = closing, per pack template and membership
+    plan, from the ledger, so the closing is the balance of the contract
+    liability accounts less that of the breakage accrual accounts at the
+    end date, on every account followed (see followed_accounts).
     """
     __name__ = 'clinic.pack.liability.rollforward'
     start = StateView('clinic.pack.liability.rollforward.start',
@@ -531,8 +685,14 @@ class ExceptionLine(ModelSQL, ModelView):
     company = fields.Many2One('company.company', "Company")
     move_line = fields.Many2One('account.move.line', "Move Line")
     date = fields.Date("Date")
+    account = fields.Many2One('account.account', "Account")
+    role = fields.Selection([
+            ('liability', "Contract Liability"),
+            ('accrual', "Breakage Accrual"),
+            ], "Role")
     amount = fields.Numeric("Amount", digits=(16, 2),
-        help="Credit minus debit on the contract liability account.")
+        help="Credit minus debit: what the line adds to the net contract "
+        "liability (a debit on the breakage accrual account lowers it).")
 
     @classmethod
     def __setup__(cls):
@@ -555,6 +715,8 @@ class ExceptionLine(ModelSQL, ModelView):
             lines.company.as_('company'),
             lines.id.as_('move_line'),
             lines.date.as_('date'),
+            lines.account.as_('account'),
+            lines.role.as_('role'),
             lines.amount.as_('amount'),
             where=where)
 
@@ -596,7 +758,7 @@ class ReconcileResult(ModelView):
         "refunded.")
     exceptions = Monetary(
         "Exceptions", currency='currency', digits='currency', readonly=True,
-        help="Lines on the liability account from no pack.")
+        help="Lines on the contract liability accounts from no pack.")
     difference = Monetary(
         "Difference", currency='currency', digits='currency',
         readonly=True,
@@ -608,18 +770,28 @@ class ReconcileResult(ModelView):
     packs_accrual = Monetary(
         "Packs Breakage Accrued", currency='currency', digits='currency',
         readonly=True, help="Σ A over the packs.")
+    accrual_exceptions = Monetary(
+        "Accrual Exceptions", currency='currency', digits='currency',
+        readonly=True,
+        help="Lines on the breakage accrual accounts from no pack (debit "
+        "minus credit).")
+    accrual_difference = Monetary(
+        "Accrual Difference", currency='currency', digits='currency',
+        readonly=True,
+        help="Ledger accrual - packs accrued - accrual exceptions: zero "
+        "when they agree.")
     exception_count = fields.Integer("Exception Lines", readonly=True)
 
 
 class Reconcile(Wizard):
     """Reconcile the ledger's contract liability with the packs.
 
-    The liability account's balance at the date is compared with Σ G over
-    the packs then plus the membership fees not yet earned, and the
-    breakage accrual account with Σ A;
-    lines on the liability account that come from no pack (a manual journal
-    line, say) are listed as exceptions.  The packs' balances are those at
-    the date (see Pack Balances), so any past date reconciles.
+    The balance of the contract liability accounts at the date is compared
+    with Σ G over the packs then plus the membership fees not yet earned,
+    and the breakage accrual accounts with Σ A, on every account followed
+    (see followed_accounts); lines on them that come from no pack (a manual
+    journal line, say) are listed as exceptions.  The packs' balances are
+    those at the date (see Pack Balances), so any past date reconciles.
     """
     __name__ = 'clinic.pack.liability.reconcile'
     start = StateView('clinic.pack.liability.reconcile.start',
@@ -646,42 +818,53 @@ class Reconcile(Wizard):
         return action, {}
 
 
+def ledger_balances(company, date):
+    """Return the ledger's (contract liability, breakage accrual) of company
+    at the end of date: the credit balance of the contract liability
+    accounts and the debit balance of the breakage accrual accounts
+    followed (see followed_accounts)."""
+    pool = Pool()
+    Account = pool.get('account.account')
+    followed = followed_accounts()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*followed.select(followed.account, followed.role,
+            where=followed.company == company.id))
+    roles = dict(cursor)
+    balances = {'liability': Decimal(0), 'accrual': Decimal(0)}
+    with Transaction().set_context(company=company.id, date=date):
+        for account in Account.browse(list(roles)):
+            balances[roles[account.id]] += account.balance
+    return -balances['liability'], balances['accrual']
+
+
 def reconcile(company, date):
     """Return the reconciliation of company's contract liability at date.
 
     The ledger's balance at the end of date is compared with the packs'
     balances then (Σ G, see balance.pack_balances), the membership fees
-    not yet earned and the lines from no pack (exceptions).
+    not yet earned and the lines from no pack (exceptions); the breakage
+    accrual with Σ A and the lines from no pack on it.
     """
     pool = Pool()
-    Account = pool.get('account.account')
-    Configuration = pool.get('clinic.pack.account.configuration')
     Exception_ = pool.get('clinic.pack.liability.exception')
     from .balance import pack_totals
     # The wizard runs without record rules and reads the ledger directly.
     check_report_company(company)
-    configuration = Configuration.get(company)
     currency = company.currency
     result = {
         'company': company.id,
         'currency': currency.id,
         'date': date,
         }
-    zero = currency.round(Decimal(0))
-    if configuration:
-        with Transaction().set_context(company=company.id, date=date):
-            liability, accrual = Account.browse([
-                    configuration.contract_liability_account,
-                    configuration.breakage_accrual_account])
-            ledger = -liability.balance
-            ledger_accrual = accrual.balance
-    else:
-        ledger = ledger_accrual = zero
+    ledger, ledger_accrual = ledger_balances(company, date)
     packs, packs_accrual = pack_totals(company, date)
     fees = membership_fees(company, date)
     with Transaction().set_context(company=company.id, date=date):
         exceptions = Exception_.search([])
-    exceptions_amount = sum((e.amount for e in exceptions), Decimal(0))
+    exceptions_amount = sum((e.amount for e in exceptions
+            if e.role == 'liability'), Decimal(0))
+    accrual_exceptions = -sum((e.amount for e in exceptions
+            if e.role == 'accrual'), Decimal(0))
     result.update({
             'ledger': currency.round(ledger),
             'packs': currency.round(packs),
@@ -691,6 +874,9 @@ def reconcile(company, date):
                 ledger - packs - fees - exceptions_amount),
             'ledger_accrual': currency.round(ledger_accrual),
             'packs_accrual': currency.round(packs_accrual),
+            'accrual_exceptions': currency.round(accrual_exceptions),
+            'accrual_difference': currency.round(
+                ledger_accrual - packs_accrual - accrual_exceptions),
             'exception_count': len(exceptions),
             })
     return result
@@ -705,6 +891,7 @@ def membership_fees(company, date):
     cursor.execute(*lines.select(
             Coalesce(Sum(lines.amount), 0),
             where=(lines.period != Null) & (lines.pack == Null)
+            & (lines.role == 'liability')
             & (lines.company == company.id) & (lines.date <= date)))
     amount, = cursor.fetchone()
     return Decimal(amount)
