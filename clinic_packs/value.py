@@ -2,14 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 """Pure arithmetic of packs and memberships (no ORM).
 
-Every rule of /work/shared/accounting.md that computes an amount or a date
-lives here so that models, wizards and reports share one implementation and
+Every rule of doc/accounting.md that computes an amount or a date lives
+here so that models, wizards and reports share one implementation and
 the worked examples can be unit-tested without a database.
 
-Names follow accounting.md: P amount, N quantity, k unit value, G remaining
-amount (contract liability), A breakage accrued, R remaining quantity, C
-redeemed quantity.  Amounts are rounded ROUND_HALF_UP to the currency digits;
-ratios (k) are kept unrounded until an amount is posted.
+Names follow doc/accounting.md: P amount, N quantity, k unit value, G
+remaining amount (contract liability), A breakage accrued, R remaining
+quantity, C redeemed quantity.  Amounts are rounded ROUND_HALF_UP to the
+currency digits; ratios (k) are kept unrounded until an amount is posted.
 """
 import calendar
 import datetime
@@ -253,8 +253,8 @@ def expiry_date(start_date, validity_months=None, validity_days=None):
     """Return the last day on which a pack is valid, or None if it never ends.
 
     The validity is inclusive of both ends: sold 1 Jan with 6 months, the
-    pack is valid through 30 Jun (accounting.md E4a); 10 days from 1 Jan run
-    through 10 Jan.  Months are added first, then days.  When start's day
+    pack is valid through 30 Jun (doc/accounting.md E4a); 10 days from 1 Jan
+    run through 10 Jan.  Months are added first, then days.  When start's day
     does not exist in the target month the pack is valid to that month's
     end (31 Jan + 1 month -> 28 Feb), rather than to the day before a
     clamped date.

@@ -61,7 +61,8 @@ class Move(metaclass=PoolMeta):
         """Return (date, period) to post a pack event of date.
 
         An event dated in a closed period is posted on the first day of the
-        next open period (accounting.md rule 4); the record keeps its date.
+        next open period (doc/accounting.md rule 4); the record keeps its
+        date.
         """
         pool = Pool()
         Period = pool.get('account.period')

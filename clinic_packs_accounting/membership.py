@@ -237,7 +237,7 @@ class Period(metaclass=PoolMeta):
         """Return the cumulative access fee recognised through date.
 
         Straight-line by day: round(M·d/D) on day d of a D-day period, so
-        the last day reaches M exactly (accounting.md).  From the effective
+        the last day reaches M exactly (doc/accounting.md).  From the effective
         date of a cancellation the fee not refunded is earned: with a
         pro-rata refund it is the fee through that date.  A credit of the
         fee invoice lowers the fee to recognise (a cumulative catch-up).

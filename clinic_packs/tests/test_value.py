@@ -1,6 +1,7 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Unit tests of the pure arithmetic against accounting.md's worked examples"""
+"""Unit tests of the pure arithmetic against the worked examples of
+doc/accounting.md"""
 import datetime as dt
 import unittest
 from decimal import Decimal as D

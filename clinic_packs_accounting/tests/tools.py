@@ -62,7 +62,7 @@ def balances(accounts, date, config=None):
 
     Debit balances are positive (receivable, accrual), credit balances are
     returned positive for the others (liabilities and revenue), as the
-    worked examples of accounting.md show them.
+    worked examples of doc/accounting.md show them.
     """
     Account = Model.get('account.account', config=config)
     names = ['receivable', 'liability', 'revenue', 'breakage', 'accrual',
