@@ -11,15 +11,19 @@ from playwright.sync_api import expect
 from . import browser
 
 
+# The net contract liability: the contract liability and breakage accrual
+# accounts (credit - debit, so the accrual lowers it).
 LIABILITY_LINES = (
     "FROM account_move_line AS l "
     "JOIN account_move AS m ON m.id = l.move "
     "JOIN clinic_pack_account_configuration AS c "
-    "ON c.company = m.company AND c.contract_liability_account = l.account ")
+    "ON c.company = m.company AND l.account IN "
+    "(c.contract_liability_account, c.breakage_accrual_account) ")
 
 
 def ledger_liability(server, date):
-    "The contract liability account's balance at the end of date, in SQL."
+    """The net contract liability at the end of date, in SQL: the contract
+    liability account's credit balance less the accrual's debit balance."""
     (balance,), = server.query(
         "SELECT COALESCE(SUM(l.credit - l.debit), 0) " + LIABILITY_LINES
         + "WHERE m.date <= %s", (date,))
@@ -27,9 +31,11 @@ def ledger_liability(server, date):
 
 
 def packs_remaining(server):
-    "Σ G per template: the value the packs still hold."
+    "Σ (G - A) per template: the net value the packs still hold."
     return dict(server.query(
-            "SELECT t.name, SUM(p.remaining_amount) FROM clinic_pack AS p "
+            "SELECT t.name, "
+            "SUM(p.remaining_amount - COALESCE(p.breakage_accrued, 0)) "
+            "FROM clinic_pack AS p "
             "JOIN clinic_pack_template AS t ON t.id = p.template "
             "WHERE p.state != 'draft' OR p.origin IS NOT NULL "
             "GROUP BY t.name"))
@@ -79,8 +85,9 @@ def test_accountant_rollforward(page, trytond_server):
     """The demo sold Jane's six physiotherapy sessions (two used) and Tom's
     massage 5+1 (one used) today, other tests may have redeemed or enrolled
     members since.  The accountant opens the roll-forward of this month and
-    reads, per template and plan, the closing balance the packs and the
-    membership fees hold, and in total the ledger's balance."""
+    reads, per template and plan, the closing net balance the packs and the
+    membership fees hold, and in total the ledger's net balance (contract
+    liability less breakage accrual), with the accrual's own column."""
     today = dt.date.today()
     start = today.replace(day=1)
     end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
@@ -113,6 +120,7 @@ def test_accountant_rollforward(page, trytond_server):
     header = browser.active_tab(page).locator('.treeview thead th')
     names = [t.strip() for t in header.all_inner_texts()]
     column = names.index('Closing')
+    assert 'Breakage Accrued' in names
     by_template, by_plan = {}, {}
     for row in rows.all():
         cells = [c.strip() for c in row.locator('td').all_inner_texts()]
