@@ -348,3 +348,47 @@ def allocate(total, weights, digits=2, remainder='largest'):
         index = max(range(len(parts)), key=lambda i: abs(parts[i]))
     parts[index] += total - sum(parts, zero)
     return parts
+
+
+def split_membership_fee(fee, access_price, allotment_prices, digits=2):
+    """Return (access, [allotment parts]) of a membership period's fee.
+
+    Access and each allotment are separate performance obligations: the fee
+    is split in proportion to their stand-alone selling prices (IFRS
+    15.76-80), access_price being what the clinic would charge for access
+    alone and allotment_prices those of the credits included (their pack's
+    list price times the packs per period).  A bundle discount (or premium)
+    thus spreads over all of them; the parts sum exactly to the fee, the
+    rounding difference going to the largest part.
+    """
+    if access_price is None:
+        raise ValueError("the access stand-alone selling price is missing")
+    access_price = _decimal(access_price)
+    if access_price < 0:
+        raise ValueError(
+            "access stand-alone selling price is negative: %s" % access_price)
+    parts = allocate(fee, [access_price] + list(allotment_prices),
+        digits=digits)
+    return parts[0], parts[1:]
+
+
+def tax_inclusive_split(gross, net, tax_amounts, digits=2):
+    """Return (net, [taxes]) rounded so that they add up to gross exactly.
+
+    A multi-purpose voucher's liability consumed by a redemption is the
+    tax-inclusive consideration gross of the service used (UK VATA 1994
+    Sch 10B): net is its unrounded part before tax (e.g. the host's
+    reverse computation) and tax_amounts the unrounded taxes on net.  Each
+    tax is rounded and net takes the rounding difference, so that
+    net + sum(taxes) == gross and a voucher leaves no cent on the liability.
+    """
+    gross = round_amount(gross, digits)
+    taxes = [_post(_decimal(t), digits) for t in tax_amounts]
+    if gross >= 0 and any(t < 0 for t in taxes):
+        raise ValueError("negative tax on a positive consideration")
+    rounded = gross - sum(taxes, round_amount(0, digits))
+    if abs(rounded - _decimal(net)) >= Decimal(1).scaleb(-digits) * (
+            len(taxes) + 1):
+        raise ValueError(
+            "net %s and taxes %s do not make up %s" % (net, taxes, gross))
+    return rounded, taxes

@@ -30,6 +30,8 @@ def register():
         balance.PartyBalance,
         module='clinic_packs_accounting', type_='model')
     Pool.register(
+        membership.Plan,
+        membership.PlanAllotment,
         membership.Period,
         membership.Membership,
         membership.Invoice,

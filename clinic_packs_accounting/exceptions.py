@@ -2,7 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class PackPostingError(UserError):
@@ -11,3 +11,7 @@ class PackPostingError(UserError):
 
 class ReportCompanyError(AccessError):
     "A report or a wizard on a company that is not one of the user's."
+
+
+class PlanSellingPriceError(ValidationError):
+    "A membership plan with allotments needs its access stand-alone price."

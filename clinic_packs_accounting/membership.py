@@ -18,13 +18,69 @@ from trytond.model import Index, fields
 from trytond.modules.clinic_packs import value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import PackPostingError, PlanSellingPriceError
 
 
 def month_end(date):
     "Return the last day of date's month"
     return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+
+
+class Plan(metaclass=PoolMeta):
+    __name__ = 'clinic.membership.plan'
+
+    access_selling_price = Monetary(
+        "Access Stand-alone Price", currency='access_currency',
+        digits='access_currency',
+        states={
+            'required': Bool(Eval('allotments', [])),
+            },
+        help="What the clinic would charge for access alone, without the "
+        "credits the plan includes (its stand-alone selling price, IFRS "
+        "15.76-80).  Required when the plan has allotments: each period's "
+        "fee is split between access and the allotments in proportion to "
+        "this price and the allotment packs' list prices.  It is not the "
+        "plan's own fee, which pays for the bundle.")
+    access_currency = fields.Function(
+        fields.Many2One('currency.currency', "Access Currency"),
+        'on_change_with_access_currency')
+
+    @fields.depends('company')
+    def on_change_with_access_currency(self, name=None):
+        return self.company.currency.id if self.company else None
+
+    @classmethod
+    def validate(cls, plans):
+        super().validate(plans)
+        for plan in plans:
+            plan.check_access_selling_price()
+
+    def check_access_selling_price(self):
+        "Raise unless a plan with allotments has a valid access SSP."
+        price = self.access_selling_price
+        if price is not None and price < 0:
+            raise PlanSellingPriceError(gettext(
+                    'clinic_packs_accounting.msg_plan_access_price_negative',
+                    plan=self.rec_name))
+        if self.allotments and price is None:
+            raise PlanSellingPriceError(gettext(
+                    'clinic_packs_accounting.msg_plan_access_price',
+                    plan=self.rec_name))
+
+
+class PlanAllotment(metaclass=PoolMeta):
+    __name__ = 'clinic.membership.plan.allotment'
+
+    @classmethod
+    def validate(cls, allotments):
+        super().validate(allotments)
+        # An allotment added on its own (not through the plan's form).
+        for plan in {a.plan for a in allotments}:
+            plan.check_access_selling_price()
 
 
 class Period(metaclass=PoolMeta):
@@ -100,11 +156,16 @@ class Period(metaclass=PoolMeta):
     def access_selling_price(self):
         """Return the stand-alone selling price of access to the clinic.
 
-        It is the plan's list price, the fee product's: members pay it for
-        access whether or not they use the credits included, which the
-        clinic sells to anyone at their own list price.
+        What the clinic would charge for access alone, entered on the plan
+        (doc/accounting.md, "Memberships"), never the bundle's own fee: that
+        would value the credits included at nothing more than a discount.
         """
-        return self.membership.plan.get_fee() or 0
+        plan = self.membership.plan
+        if plan.access_selling_price is None:
+            raise PackPostingError(gettext(
+                    'clinic_packs_accounting.msg_plan_access_price',
+                    plan=plan.rec_name))
+        return plan.access_selling_price
 
     @classmethod
     def allotment_selling_price(cls, allotment, company):
@@ -128,10 +189,10 @@ class Period(metaclass=PoolMeta):
     def allocate_fees(cls, periods, packs):
         """Split each period's fee between access and its allotment packs.
 
-        The split is by relative stand-alone selling price (IFRS 15.76):
-        the access's (the plan's list price) and each allotment's (its
-        pack's list price times the packs per period); a bundle discount
-        spreads over all of them.  Each pack gets its share as its price P
+        The split is by relative stand-alone selling price (IFRS 15.76-80,
+        value.split_membership_fee): the access's (entered on the plan) and
+        each allotment's (its pack's list price times the packs per
+        period); a bundle discount spreads over all of them.  Each pack gets its share as its price P
         and the share moves from the fee to the pack within the contract
         liability (a move crediting the pack, with the fee invoice line and
         the pack as line origins).
@@ -150,13 +211,18 @@ class Period(metaclass=PoolMeta):
             fee = period.get_fee_amount()
             period_packs = iter(by_period.get(period.id, []))
             allotments = list(membership.plan.allotments)
-            weights = [period.access_selling_price()] + [
-                cls.allotment_selling_price(a, company) for a in allotments]
-            parts = value.allocate(fee, weights, digits=currency.digits)
-            period.access_fee = parts[0]
+            if not allotments:
+                period.access_fee = fee
+                continue
+            access, parts = value.split_membership_fee(
+                fee, period.access_selling_price(),
+                [cls.allotment_selling_price(a, company)
+                    for a in allotments],
+                digits=currency.digits)
+            period.access_fee = access
             lines, total = [], Decimal(0)
             configuration = None
-            for allotment, part in zip(allotments, parts[1:]):
+            for allotment, part in zip(allotments, parts):
                 issued = [
                     next(period_packs) for _ in range(allotment.quantity)]
                 shares = value.allocate(

@@ -527,3 +527,80 @@ class AllocateTestCase(unittest.TestCase):
             value.allocate(D('10.00'), [])
         with self.assertRaises(ValueError):
             value.allocate(D('10.00'), [1, -1])
+
+
+class SplitMembershipFeeTestCase(unittest.TestCase):
+    "The fee split by relative stand-alone selling price (IFRS 15.76-80)"
+
+    def test_access_price_of_its_own(self):
+        "Access valued at its own SSP, not at the bundle's fee"
+        # 60.00 a month for access (alone 40.00) and a massage credit
+        # (45.00): 60 x 40 / 85 = 28.24 and 60 x 45 / 85 = 31.76.
+        self.assertEqual(
+            value.split_membership_fee(D('60.00'), D('40.00'), [D('45.00')]),
+            (D('28.24'), [D('31.76')]))
+        # Valued at the fee itself the credit would get less: 25.71.
+        self.assertEqual(
+            value.split_membership_fee(D('60.00'), D('60.00'), [D('45.00')]),
+            (D('34.29'), [D('25.71')]))
+
+    def test_several_allotments(self):
+        "Each allotment gets its share; the parts add up to the fee"
+        access, parts = value.split_membership_fee(
+            D('60.00'), D('40.00'), [D('45.00'), D('50.00')])
+        self.assertEqual((access, parts), (D('17.78'), [D('20.00'), D('22.22')]))
+        self.assertEqual(access + sum(parts), D('60.00'))
+        access, parts = value.split_membership_fee(
+            D('100.00'), D('30.00'), [D('30.00'), D('30.00')])
+        self.assertEqual((access, parts), (D('33.34'), [D('33.33'), D('33.33')]))
+
+    def test_no_allotment(self):
+        "Without allotments the access takes the whole fee"
+        self.assertEqual(
+            value.split_membership_fee(D('60.00'), D('40.00'), []),
+            (D('60.00'), []))
+
+    def test_free_access(self):
+        "Access worth nothing alone leaves the whole fee to the credits"
+        self.assertEqual(
+            value.split_membership_fee(D('90.00'), D('0'), [D('45.00')] * 2),
+            (D('0.00'), [D('45.00'), D('45.00')]))
+
+    def test_errors(self):
+        "A missing or negative access price is refused"
+        with self.assertRaises(ValueError):
+            value.split_membership_fee(D('60.00'), None, [D('45.00')])
+        with self.assertRaises(ValueError):
+            value.split_membership_fee(D('60.00'), D('-1'), [D('45.00')])
+
+
+class TaxInclusiveSplitTestCase(unittest.TestCase):
+    "A voucher's consideration split into revenue and tax (Sch 10B)"
+
+    def test_standard_rate(self):
+        "30.00 of a 20 % service is 25.00 and 5.00 of tax"
+        self.assertEqual(
+            value.tax_inclusive_split(D('30.00'), D('25'), [D('5')]),
+            (D('25.00'), [D('5.00')]))
+
+    def test_rounding_goes_to_net(self):
+        "The net takes the rounding so that the parts make up the gross"
+        # 45.83 / 1.2 = 38.19166..., tax on it 7.63833...
+        net, taxes = value.tax_inclusive_split(
+            D('45.83'), D('38.191666666'), [D('7.638333333')])
+        self.assertEqual((net, taxes), (D('38.19'), [D('7.64')]))
+        self.assertEqual(net + sum(taxes), D('45.83'))
+        net, taxes = value.tax_inclusive_split(
+            D('0.05'), D('0.041666'), [D('0.008333')])
+        self.assertEqual((net, taxes), (D('0.04'), [D('0.01')]))
+
+    def test_exempt(self):
+        "No tax: all of it is revenue"
+        self.assertEqual(
+            value.tax_inclusive_split(D('50.00'), D('50.00'), []),
+            (D('50.00'), []))
+
+    def test_inconsistent(self):
+        "A net and taxes that do not make up the gross are refused"
+        with self.assertRaises(ValueError):
+            value.tax_inclusive_split(D('30.00'), D('20'), [D('5')])
