@@ -44,6 +44,15 @@ CHROMIUM_ARGS = [
     '--disable-sync', '--no-first-run',
     ]
 TIMEOUT = 30_000  # ms, for any single wait in the client
+# Console errors sao 7.0 logs on its own: the translation file of a language
+# it has none for ("en", "en_US", "en_GB": English is its source language).
+KNOWN_CONSOLE_ERRORS = [
+    re.compile(r'/locale/[A-Za-z_]+\.json\b'),
+    # Its long polling of the bus, which trytond without [bus] answers 501.
+    re.compile(r'status of 501 .*/bus\)$'),
+    ]
+FRONT_DESK = ('frontdesk', 'clinicdesk')
+ACCOUNTANT = ('accountant', 'clinicbooks')
 
 
 @dataclasses.dataclass
@@ -323,6 +332,27 @@ def _load_database(url, database, process, log, timeout=120):
 
 
 # --- driving sao -----------------------------------------------------------
+
+def watch_console(page):
+    """Collect the page's console errors and uncaught exceptions; return
+    the list, which unexpected_console_errors() filters."""
+    errors = []
+
+    def on_console(message):
+        if message.type == 'error':
+            location = message.location or {}
+            errors.append('%s (%s)' % (message.text, location.get('url', '')))
+
+    page.on('console', on_console)
+    page.on('pageerror', lambda error: errors.append('uncaught: %s' % error))
+    return errors
+
+
+def unexpected_console_errors(errors):
+    "The errors that are not sao's known ones."
+    return [e for e in errors
+        if not any(p.search(e) for p in KNOWN_CONSOLE_ERRORS)]
+
 
 def settle(page, quiet=300):
     """Wait until the client has had no RPC in flight for quiet ms.

@@ -10,7 +10,8 @@
   free 127.0.0.1 port.
 - chromium: headless Debian Chromium driven by Playwright.
 - page: a fresh browser context and page per test; a failing test leaves
-  artifacts/FAILED-<test>.png.
+  artifacts/FAILED-<test>.png, and a test whose page logged a console error
+  other than sao's known ones (browser.KNOWN_CONSOLE_ERRORS) fails.
 """
 import os
 import re
@@ -72,9 +73,15 @@ def page(chromium, request):
         viewport={'width': 1400, 'height': 900}, locale='en-US')
     page = context.new_page()
     page.set_default_timeout(browser.TIMEOUT)
+    errors = browser.watch_console(page)
     yield page
     report = getattr(request.node, 'report_call', None)
     if report is not None and report.failed:
         name = re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)
         browser.screenshot(page, 'FAILED-%s' % name)
     context.close()
+    # A console error (a missing icon, a JavaScript exception) fails the
+    # test, unless it is one of sao's own (browser.KNOWN_CONSOLE_ERRORS).
+    unexpected = browser.unexpected_console_errors(errors)
+    if unexpected and (report is None or report.passed):
+        pytest.fail("console errors:\n%s" % '\n'.join(unexpected))

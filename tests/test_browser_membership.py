@@ -2,40 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 """The front desk enrols a patient in a membership plan from the web client
 and finds the first fee invoice posted."""
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 from playwright.sync_api import expect
-from proteus import Model
-from proteus.config import XmlrpcConfig
 
 from . import browser
-
-FRONT_DESK = ('fiona.frontdesk', 'Front-Desk-2025')
-
-
-def create_front_desk(server):
-    """Create, over RPC as admin, a front desk user of the clinic: "Clinic
-    Packs" for the memberships and "Account" to see the invoices."""
-    login, password = FRONT_DESK
-    url = server.url.replace('http://', 'http://%s:%s@' % (
-            server.login, server.password))
-    config = XmlrpcConfig('%s%s/' % (url, server.database))
-    User = Model.get('res.user', config=config)
-    Group = Model.get('res.group', config=config)
-    Company = Model.get('company.company', config=config)
-    if User.find([('login', '=', login)]):
-        return
-    company, = Company.find([])
-    user = User(name="Fiona (front desk)", login=login, password=password)
-    for name in ["Clinic Packs", "Account"]:
-        group, = Group.find([('name', '=', name)])
-        user.groups.append(Group(group.id))
-    user.companies.append(Company(company.id))
-    user.company = company
-    user.save()
-
 
 def choose(page, name, text):
     """Type text in the many2one name and take the record named text, from
@@ -58,11 +30,10 @@ def choose(page, name, text):
 
 
 def test_enrol_member(page, trytond_server):
-    "The front desk enrols Sofia in the monthly plan and sees her invoice."
-    create_front_desk(trytond_server)
-    login, password = FRONT_DESK
-    browser.login(page, dataclasses.replace(
-            trytond_server, login=login, password=password))
+    """The front desk (the demo's, without accounting rights) enrols Sofia
+    in the monthly plan and sees the fee, the next invoice date and her
+    invoice on the membership."""
+    browser.login(page, trytond_server, *browser.FRONT_DESK)
 
     browser.open_menu(page, 'Clinic Packs', 'Memberships', 'Memberships')
     browser.new_record(page)
@@ -95,14 +66,16 @@ def test_enrol_member(page, trytond_server):
     expect(periods).to_have_count(1)
     assert [t for t in texts(periods.first.locator('td:visible')) if t] == [
         date(start), date(end)]
+    # The fee and the next invoice date.
+    expect(tab.locator('input[name=fee]').first).to_have_value('49.00')
+    expect(tab.locator('input[name=next_invoice_date]').first).to_have_value(
+        date(end + dt.timedelta(days=1)))
     browser.screenshot(page, 'membership-enrol')
 
-    # The fee invoice is among the posted customer invoices.
-    browser.open_menu(page, 'Financial', 'Invoices', 'Customer Invoices')
-    browser.active_tab(page).locator(
-        '.nav-tabs a', has_text='Posted').first.click()
+    # The posted fee invoice is listed on the membership.
+    tab.get_by_role('tab', name='Invoices').click()
     browser.settle(page)
-    row = browser.list_row(page, 'Sofia Rossi')
+    row = tab.locator('.treeview tbody tr:visible', has_text=invoice_number)
     expect(row).to_have_count(1)
     cells = texts(row.locator('td'))
     number_column = cells.index(invoice_number)
@@ -118,5 +91,5 @@ def texts(cells):
 
 
 def date(value):
-    "A date as the client shows it (en-US)."
-    return value.strftime('%m/%d/%Y')
+    "A date as the client shows it to the clinic's users (en_GB)."
+    return value.strftime('%d/%m/%Y')

@@ -1,6 +1,7 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The front desk redeems a session from a patient in the web client."""
+import re
 from decimal import Decimal
 
 from playwright.sync_api import expect
@@ -24,7 +25,7 @@ def test_front_desk_redeems_session(page, trytond_server):
         trytond_server, "Jane Doe")
     assert (remaining, value, state) == (Decimal(4), Decimal('183.34'), 'active')
 
-    browser.login(page, trytond_server, 'frontdesk', 'clinicdesk')
+    browser.login(page, trytond_server, *browser.FRONT_DESK)
     browser.open_menu(page, 'Parties', 'Parties')
     browser.open_row(page, 'Jane Doe')
     tab = browser.active_tab(page)
@@ -33,8 +34,8 @@ def test_front_desk_redeems_session(page, trytond_server):
     row = tab.locator('tr', has_text=number)
     expect(row).to_contain_text('2 of 6 sessions used')
 
-    browser.toolbar(page, 'Launch action').click()
-    page.get_by_role('menuitem', name='Redeem Session').click()
+    # Redeem is a labelled button of the patient form.
+    tab.get_by_role('button', name='Redeem', exact=True).click()
     dialog = page.locator('.modal-dialog:visible').last
     dialog.wait_for()
     browser.settle(page)
@@ -56,7 +57,14 @@ def test_front_desk_redeems_session(page, trytond_server):
         '2 of 6 sessions used')
     browser.screenshot(page, 'redeem-wizard')
     dialog.get_by_role('button', name='Redeem').click()
-    dialog.wait_for(state='detached')
+    browser.settle(page)
+    # The wizard says which session it was.
+    done = page.locator('.modal-dialog:visible').last
+    expect(done.locator('[name=message]').first).to_have_value(
+        re.compile('session 3 of 6'))
+    browser.screenshot(page, 'redeem-done')
+    done.get_by_role('button', name='Close').click()
+    done.wait_for(state='detached')
     browser.settle(page)
 
     # The patient's Packs tab is reloaded with the new balance.
@@ -66,8 +74,11 @@ def test_front_desk_redeems_session(page, trytond_server):
     pack_form = browser.active_tab(page)
     expect(pack_form.locator('[name=progress]').first).to_have_value(
         '3 of 6 sessions used')
-    expect(pack_form.locator('input[name=remaining_quantity]').first
-        ).to_have_value('3.0000')
+    # Whole sessions, not 3.0000.
+    expect(pack_form.locator('input[name=remaining_text]').first
+        ).to_have_value('3')
+    expect(pack_form.locator('input[name=redeemed_text]').first
+        ).to_have_value('3')
     expect(pack_form.locator('input[name=remaining_amount]').first
         ).to_have_value('137.51')
     browser.screenshot(page, 'redeem-pack-form')

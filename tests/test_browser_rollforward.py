@@ -106,7 +106,8 @@ def test_accountant_rollforward(page, trytond_server):
         page, 'Clinic Packs', 'Accounting', 'Contract Liability Roll-forward')
     for name, date in [('from_date', start), ('to_date', end)]:
         field = dialog.locator('input[type=text][name=%s]' % name).first
-        field.fill(date.strftime('%m/%d/%Y'))
+        # The demo's users read British dates (en_GB).
+        field.fill(date.strftime('%d/%m/%Y'))
         field.press('Tab')
     browser.settle(page)
     dialog.get_by_role('button', name='Open').click()
