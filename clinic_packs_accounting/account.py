@@ -95,16 +95,19 @@ class Move(metaclass=PoolMeta):
             party=None):
         """Return an unsaved move of a pack event, or None if it is zero.
 
-        lines is a list of (account, amount) or (account, amount, origin):
-        a positive amount is debited, a negative one credited; origin tells
-        which contract a line belongs to when a move concerns several.
+        lines is a list of (account, amount), (account, amount, origin) or
+        (account, amount, origin, tax_lines): a positive amount is debited,
+        a negative one credited; origin tells which contract a line belongs
+        to when a move concerns several; tax_lines are unsaved
+        account.tax.line of the line (a voucher's redemption) for the
+        host's tax report.
         """
         pool = Pool()
         Line = pool.get('account.move.line')
         configuration = cls.pack_configuration(company, origin)
         date, period = cls.pack_period(company, date, origin)
         move_lines = []
-        for account, amount, *line_origin in lines:
+        for account, amount, *rest in lines:
             if not amount:
                 continue
             line = Line(
@@ -112,7 +115,9 @@ class Move(metaclass=PoolMeta):
                 debit=max(amount, 0),
                 credit=max(-amount, 0),
                 party=party if account.party_required else None,
-                origin=line_origin[0] if line_origin else None)
+                origin=rest[0] if rest else None)
+            if len(rest) > 1 and rest[1]:
+                line.tax_lines = rest[1]
             move_lines.append(line)
         if not move_lines:
             return None
@@ -127,9 +132,12 @@ class Move(metaclass=PoolMeta):
             lines=move_lines)
 
     def new_pack_reversal(self, date, origin, description):
-        "Return an unsaved move that is the exact negative of this one."
+        """Return an unsaved move that is the exact negative of this one.
+
+        Tax lines are reversed too, so the tax report follows."""
         pool = Pool()
         Line = pool.get('account.move.line')
+        TaxLine = pool.get('account.tax.line')
         date, period = self.pack_period(self.company, date, origin)
         return self.__class__(
             company=self.company,
@@ -144,7 +152,10 @@ class Move(metaclass=PoolMeta):
                     debit=l.credit,
                     credit=l.debit,
                     party=l.party,
-                    origin=l)
+                    origin=l,
+                    tax_lines=[TaxLine(
+                            amount=-t.amount, type=t.type, tax=t.tax)
+                        for t in l.tax_lines])
                 for l in self.lines])
 
     @classmethod

@@ -1,6 +1,7 @@
 # This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import PackPostingError
 
 BREAKAGE_METHODS = [
     ('none', "None (keep as liability)"),
@@ -44,6 +47,32 @@ class Template(metaclass=PoolMeta):
             },
         help="The share of units expected never to be used, from history "
         "(0.1 for 10%).")
+
+    multi_purpose_voucher = fields.Boolean(
+        "Multi-purpose Voucher",
+        states={
+            'invisible': Eval('unit') != 'money',
+            },
+        help="A money credit usable for services taxed differently (UK "
+        "VATA 1994 Sch 10B, EU voucher directive): no tax when it is sold; "
+        "each use is the tax-inclusive price of the service, split into "
+        "revenue and the service's own tax.  Refunds and breakage carry no "
+        "tax.")
+
+    @classmethod
+    def default_multi_purpose_voucher(cls):
+        return False
+
+    @classmethod
+    def validate_fields(cls, templates, field_names):
+        super().validate_fields(templates, field_names)
+        if field_names & {'multi_purpose_voucher', 'unit'}:
+            for template in templates:
+                if (template.multi_purpose_voucher
+                        and template.unit != 'money'):
+                    raise PackPostingError(gettext(
+                            'clinic_packs_accounting.msg_voucher_money',
+                            template=template.rec_name))
 
     @classmethod
     def default_breakage_method(cls):
@@ -107,6 +136,76 @@ class Pack(metaclass=PoolMeta):
         # Reinstate before super so the units are valued again before use.
         cls.reinstate_breakage([p for p in packs if p.state == 'expired'])
         super().reopen(packs)
+
+    @classmethod
+    def extend_expiry(cls, packs, date, reason, extra_quantity=0):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        # Refused before anything is written: an expired pack whose value
+        # was broken would stay expired (its new grace period is already
+        # over), its breakage standing and its unit value re-based on
+        # nothing left, so later sessions would be valued at 0.00.
+        for pack in cls.browse(packs):
+            if (pack.state != 'expired' or not pack.breakage_move
+                    or not date
+                    or (pack.expiry_date and date <= pack.expiry_date)):
+                continue
+            with Transaction().set_context(company=pack.company.id):
+                today = Date.today()
+            grace_end = date + dt.timedelta(
+                days=pack.template.grace_days or 0)
+            if grace_end < today:
+                raise PackPostingError(gettext(
+                        'clinic_packs_accounting.msg_extend_past',
+                        pack=pack.rec_name, date=date, grace_end=grace_end,
+                        today=today))
+        return super().extend_expiry(
+            packs, date, reason, extra_quantity=extra_quantity)
+
+    @classmethod
+    def reinstate_late(cls, redemptions):
+        """Reinstate the breakage of expired packs for late sessions.
+
+        A session dated within the grace days but entered after the expiry
+        run took the pack's value to breakage (doc/accounting.md rule 7,
+        "Edge cases"): the breakage is reversed first so that the session
+        is redeemed at the pack's unit value.  Returns the packs reinstated;
+        the caller breaks what is left again (post_breakage) once the
+        sessions are redeemed.
+        """
+        late = {}
+        for redemption in redemptions:
+            pack = redemption.pack
+            if (pack.state == 'expired' and pack.breakage_move
+                    and redemption.date >= pack.start_date
+                    and (not pack.grace_end_date
+                        or redemption.date <= pack.grace_end_date)):
+                late.setdefault(pack.id, redemption.date)
+        return cls._reinstate_for(late)
+
+    @classmethod
+    def reinstate_cancelled(cls, redemptions):
+        """Reinstate the breakage of expired packs whose sessions are
+        cancelled, so that the value given back is broken with the rest
+        (post_breakage) instead of staying on the liability of an expired
+        pack."""
+        late = {}
+        for redemption in redemptions:
+            pack = redemption.pack
+            if pack.state == 'expired' and pack.breakage_move:
+                late.setdefault(pack.id, redemption.date)
+        return cls._reinstate_for(late)
+
+    @classmethod
+    def _reinstate_for(cls, dates):
+        if not dates:
+            return []
+        packs = cls._lock_modified(cls.browse(list(dates)))
+        for pack in packs:
+            # Dated the expiry move's day at the earliest: the session
+            # happened before the breakage was due.
+            cls.reinstate_breakage([pack], date=dates[pack.id], rebase=False)
+        return packs
 
     @classmethod
     def merge(cls, packs, template=None, reason=None):
@@ -212,12 +311,14 @@ class Pack(metaclass=PoolMeta):
             cls.save(list(moves))
 
     @classmethod
-    def reinstate_breakage(cls, packs, date=None):
+    def reinstate_breakage(cls, packs, date=None, rebase=True):
         """Put the value broken at expiry back into the liability.
 
         Posts the exact negative of the expiry move (breakage or unclaimed
         property back to contract liability) dated date (today by
-        default), before the pack can be used again.
+        default), before the pack can be used again.  With rebase, k is
+        re-based on the value reinstated (G / R: an extension re-based it
+        on nothing left); a late session keeps the pack's own k.
         """
         pool = Pool()
         Move = pool.get('account.move')
@@ -246,7 +347,7 @@ class Pack(metaclass=PoolMeta):
                 (pack.remaining_amount or 0) + pack.broken_amount)
             pack.broken_amount = pack.currency.round(Decimal(0))
             pack.breakage_move = None
-            if pack.remaining_quantity:
+            if rebase and pack.remaining_quantity:
                 # An extension re-based k on the value left after expiry.
                 pack.unit_value = value.rebase_unit_value(
                     pack.remaining_amount, pack.remaining_quantity)
@@ -304,8 +405,12 @@ class Pack(metaclass=PoolMeta):
             # Merged from proportional packs into a template that accrues
             # nothing.
             return self.currency.round(Decimal(0))
+        # An expired pack reinstated for a late session (no expiry move
+        # yet) accrues on its use until its value is broken again.
         if (template.breakage_method != 'proportional'
-                or self.state not in {'active', 'exhausted'}
+                or (self.state not in {'active', 'exhausted'}
+                    and not (self.state == 'expired'
+                        and not self.breakage_move))
                 or not self.unit_value):
             return None
         return value.breakage_accrual_target(
