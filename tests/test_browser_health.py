@@ -153,7 +153,13 @@ def test_patient_form_packs_and_redeem(page, health_server):
         browser.settle(page)
     expect(dialog.locator('input[name=pack]').first).to_have_value(number)
     dialog.get_by_role('button', name='Redeem').click()
-    dialog.wait_for(state='detached')
+    browser.settle(page)
+    # The wizard ends saying which session it was.
+    done = page.locator('.modal-dialog:visible').last
+    expect(done.locator('[name=message]').first).to_have_value(
+        re.compile('session 3 of 6'))
+    done.get_by_role('button', name='Close').click()
+    done.wait_for(state='detached')
     browser.settle(page)
 
     # The patient form is reloaded with the new balance.
