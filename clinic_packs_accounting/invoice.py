@@ -1,6 +1,7 @@
 # This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -24,6 +25,48 @@ class InvoiceLine(metaclass=PoolMeta):
                 line.party = (
                     self.invoice.party if account.party_required else None)
         return lines
+
+    @property
+    def taxable_lines(self):
+        # A multi-purpose voucher is sold without tax (UK VATA 1994 Sch
+        # 10B): its use is taxed at the rate of the service redeemed.  Its
+        # refunds carry none either.
+        lines = super().taxable_lines
+        if self.voucher_template():
+            lines = [([],) + tuple(l[1:]) for l in lines]
+        return lines
+
+    @fields.depends('product', 'origin', 'invoice', '_parent_invoice.type',
+        '_parent_invoice.company', 'type')
+    def on_change_product(self):
+        super().on_change_product()
+        if self.voucher_template():
+            self.taxes = []
+
+    def voucher_template(self):
+        "Return the multi-purpose voucher template the line sells or None."
+        pool = Pool()
+        Template = pool.get('clinic.pack.template')
+        invoice = getattr(self, 'invoice', None)
+        if (not invoice or getattr(invoice, 'type', None) != 'out'
+                or getattr(self, 'type', None) != 'line'
+                or getattr(self, 'pack', None)):
+            return None
+        origin = getattr(self, 'origin', None)
+        if origin and getattr(origin, '__name__', None) == 'clinic.pack':
+            template = origin.template
+            return template if template.multi_purpose_voucher else None
+        product = getattr(self, 'product', None)
+        company = getattr(invoice, 'company', None)
+        if not product or not company:
+            return None
+        with Transaction().set_context(active_test=False):
+            templates = Template.search([
+                    ('product', '=', product.id),
+                    ('company', '=', company.id),
+                    ('multi_purpose_voucher', '=', True),
+                    ], limit=1)
+        return templates[0] if templates else None
 
     def pack_liability_account(self):
         "Return the contract liability account if the line sells a pack."
