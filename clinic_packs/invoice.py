@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import value
 from .exceptions import PackError
@@ -104,23 +104,40 @@ class InvoiceLine(metaclass=PoolMeta):
     @classmethod
     def get_issued_packs(cls, lines, name):
         pool = Pool()
-        Pack = pool.get('clinic.pack')
+        ModelAccess = pool.get('ir.model.access')
         result = {l.id: [] for l in lines}
-        for pack in Pack.search([
-                    ('origin', 'in', [str(l) for l in lines]),
-                    ], order=[('id', 'ASC')]):
-            result[pack.origin.id].append(pack.id)
+        # Invoice users who may not read packs see the note, not the packs.
+        if not ModelAccess.check('clinic.pack', 'read',
+                raise_exception=False):
+            return result
+        for line_id, packs in cls._issued_packs(lines).items():
+            result[line_id] = [p.id for p in packs]
+        return result
+
+    @classmethod
+    def _issued_packs(cls, lines):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        result = {}
+        with without_check_access():
+            for pack in Pack.search([
+                        ('origin', 'in', [str(l) for l in lines]),
+                        ], order=[('id', 'ASC')]):
+                result.setdefault(pack.origin.id, []).append(pack)
         return result
 
     def get_pack_note(self, name):
-        if self.issued_packs:
-            return gettext('clinic_packs.msg_invoice_line_issues',
-                count=len(self.issued_packs),
-                packs=', '.join(p.rec_name for p in self.issued_packs),
-                template=self.issued_packs[0].template.rec_name)
+        issued = self._issued_packs([self]).get(self.id)
+        if issued:
+            with without_check_access():
+                return gettext('clinic_packs.msg_invoice_line_issues',
+                    count=len(issued),
+                    packs=', '.join(p.rec_name for p in issued),
+                    template=issued[0].template.rec_name)
         if self.pack:
-            return gettext('clinic_packs.msg_invoice_line_pays',
-                pack=self.pack.rec_name)
+            with without_check_access():
+                return gettext('clinic_packs.msg_invoice_line_pays',
+                    pack=self.pack.__class__(self.pack.id).rec_name)
         if (self.invoice and self.invoice.state in {'draft', 'validated'}
                 and self.type == 'line' and (self.quantity or 0) > 0):
             template = self.pack_template()
