@@ -212,9 +212,18 @@ def liability_lines():
     Pack = pool.get('clinic.pack')
     Template = pool.get('clinic.pack.template')
 
+    # The accounts followed, read once: a subquery in each use of the
+    # lines would scan the ledger again.
+    cursor = Transaction().connection.cursor()
+    followed = followed_accounts()
+    cursor.execute(*followed.select(followed.account, followed.role))
+    roles = dict(cursor)
+    accounts = {
+        role: [a for a, r in roles.items() if r == role] or [-1]
+        for role in ['liability', 'accrual']}
+
     line = Line.__table__()
     move = Move.__table__()
-    followed = followed_accounts()
     invoice_line = InvoiceLine.__table__()
     credited = InvoiceLine.__table__()
     sale_line = InvoiceLine.__table__()
@@ -236,9 +245,6 @@ def liability_lines():
 
     query = (line
         .join(move, condition=line.move == move.id)
-        .join(followed, condition=(
-                (followed.company == move.company)
-                & (followed.account == line.account)))
         .join(invoice_line, 'LEFT', condition=(
                 line.origin == _ref('account.invoice.line', invoice_line.id)))
         .join(credited, 'LEFT', condition=(
@@ -320,7 +326,8 @@ def liability_lines():
         move.company.as_('company'),
         move.date.as_('date'),
         line.account.as_('account'),
-        followed.role.as_('role'),
+        Case((line.account.in_(accounts['liability']), 'liability'),
+            else_='accrual').as_('role'),
         amount.as_('amount'),
         kind.as_('kind'),
         Coalesce(pack.template, sold.template).as_('template'),
@@ -329,7 +336,8 @@ def liability_lines():
         pack.id.as_('pack'),
         Case((is_sale, sale_line.id),
             else_=Cast(Literal(None), 'INTEGER')).as_('sale_line'),
-        period_id.as_('period'))
+        period_id.as_('period'),
+        where=line.account.in_(accounts['liability'] + accounts['accrual']))
 
 
 def merge_transfers():
