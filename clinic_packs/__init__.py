@@ -40,6 +40,8 @@ def register():
         wizard.Merge,
         wizard.Refund,
         wizard.Transfer,
+        party.Replace,
+        party.Erase,
         module='clinic_packs', type_='wizard')
     Pool.register(
         statement.PackStatement,

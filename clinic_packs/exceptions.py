@@ -46,3 +46,7 @@ class BusyError(UserError):
 
 class NumberError(ValidationError):
     "A number that is not finite or beyond what a clinic could mean."
+
+
+class PartyPackError(UserError):
+    "A patient whose packs or consents stop a replacement."

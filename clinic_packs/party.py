@@ -2,10 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.currency.fields import Monetary
+from trytond.modules.party.exceptions import EraseError
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import PartyPackError
 
 
 class Party(metaclass=PoolMeta):
@@ -97,3 +101,84 @@ def _company():
     if transaction.user and company not in User.get_companies():
         return None
     return company
+
+
+# Packs still owing care, and consents that are evidence, keep their patient.
+OPEN_PACK_STATES = ['draft', 'active', 'expired']
+
+
+class Replace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('clinic.pack', 'party'),
+            ('clinic.pack', 'funder'),
+            ('clinic.pack.redemption', 'party'),
+            ]
+
+    def transition_replace(self):
+        self.check_replace_packs(self.ask.source)
+        return super().transition_replace()
+
+    def check_replace_packs(self, party):
+        """Refuse to replace a patient with open packs or signed consents.
+
+        Their units and the signature belong to the person who bought and
+        signed: a duplicate is merged once they are closed or revoked."""
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        Consent = pool.get('clinic.consent')
+        with without_check_access():
+            packs = Pack.search([
+                    ('party', '=', party.id),
+                    ('state', 'in', OPEN_PACK_STATES),
+                    ], limit=1)
+            consents = Consent.search([
+                    ('party', '=', party.id),
+                    ('state', '=', 'signed'),
+                    ], limit=1)
+        if packs:
+            raise PartyPackError(gettext(
+                    'clinic_packs.msg_party_replace_open_pack',
+                    party=party.rec_name, pack=packs[0].rec_name))
+        if consents:
+            raise PartyPackError(gettext(
+                    'clinic_packs.msg_party_replace_signed_consent',
+                    party=party.rec_name, consent=consents[0].rec_name))
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def check_erase_company(self, party, company):
+        pool = Pool()
+        Pack = pool.get('clinic.pack')
+        Consent = pool.get('clinic.consent')
+        packs = Pack.search([
+                ['OR',
+                    ('party', '=', party.id),
+                    ('funder', '=', party.id),
+                    ],
+                ('company', '=', company.id),
+                ('state', 'in', OPEN_PACK_STATES),
+                ], limit=1)
+        if packs:
+            raise EraseError(gettext(
+                    'clinic_packs.msg_party_erase_open_pack',
+                    party=party.rec_name, company=company.rec_name,
+                    pack=packs[0].rec_name))
+        consents = Consent.search([
+                ('party', '=', party.id),
+                ('company', '=', company.id),
+                ('state', '=', 'signed'),
+                ], limit=1)
+        if consents:
+            raise EraseError(gettext(
+                    'clinic_packs.msg_party_erase_signed_consent',
+                    party=party.rec_name, company=company.rec_name,
+                    consent=consents[0].rec_name))
+        # Ours first: an open pack explains more than the host's pending
+        # invoice that paid for it.
+        super().check_erase_company(party, company)

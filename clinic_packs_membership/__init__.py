@@ -25,6 +25,8 @@ def register():
         module='clinic_packs_membership', type_='model')
     Pool.register(
         membership.Cancel,
+        party.Replace,
+        party.Erase,
         module='clinic_packs_membership', type_='wizard')
     # The GNU Health part: only when health is activated.
     Pool.register(

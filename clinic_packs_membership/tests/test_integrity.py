@@ -699,3 +699,35 @@ class IntegrityTestCase(unittest.TestCase):
                                     'category': category.id,
                                     'percentage': Decimal(percentage)}])
             self.assertEqual(Discount.search([], count=True), 0)
+
+    # The member's party record
+
+    @with_transaction()
+    def test_erase_and_replace_member(self):
+        "A member with an open membership is neither erased nor merged away"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Membership = pool.get('clinic.membership')
+        Erase = pool.get('party.erase', type='wizard')
+        Replace = pool.get('party.replace', type='wizard')
+        Session = pool.get('ir.session.wizard')
+        from trytond.modules.party.exceptions import EraseError
+        with self.clinic() as clinic:
+            jane, joe = clinic['jane'], clinic['joe']
+            membership = self.membership(clinic)
+            Party.write([jane], {'active': False})
+            session, = Session.create([{}])
+            with self.assertRaisesMessage(EraseError,
+                    'You cannot erase patient "Jane" of company "%s": '
+                    'membership "%s" is still open.' % (
+                        clinic['company'].rec_name, membership.rec_name)):
+                Erase(session.id).check_erase(jane)
+
+            replace = Replace(session.id)
+            replace.ask.source = jane
+            replace.ask.destination = joe
+            with self.assertRaisesMessage(MembershipError,
+                    'You cannot replace patient "Jane": membership "%s" is '
+                    'still open; cancel it first.' % membership.rec_name):
+                replace.transition_replace()
+            self.assertEqual(Membership(membership.id).party, jane)
