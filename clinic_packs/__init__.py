@@ -3,8 +3,8 @@
 from trytond.pool import Pool
 
 from . import (
-    consent, health, invoice, ir, pack, party, redemption, reminder, sell,
-    statement, wizard)
+    compat, consent, health, invoice, ir, pack, party, redemption, reminder,
+    sell, statement, wizard)
 
 __all__ = ['register']
 
@@ -46,6 +46,7 @@ def register():
     Pool.register(
         statement.PackStatement,
         module='clinic_packs', type_='report')
+    Pool.register(*compat.MODELS, module='clinic_packs', type_='model')
     # The GNU Health part: its file imports nothing of GNU Health, and its
     # classes join the pool only when health is activated.
     Pool.register(

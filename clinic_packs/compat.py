@@ -1,0 +1,57 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""What differs between Tryton 7.0 LTS and 8.0 LTS, one place per difference.
+
+The modules are written for 8.0 where the two series differ; what 7.0 (the
+series GNU Health 5.0 runs on) needs besides lives here, so that dropping 7.0
+is deleting this file's 7.0 branches."""
+import trytond
+from trytond.pool import Pool, PoolMeta
+
+SERIES = tuple(int(n) for n in trytond.__version__.split('.')[:2])
+TRYTON_8 = SERIES >= (8, 0)
+
+
+class _ModelNamedAsText:
+    """Accept the model of a record as its name, as 8.0 stores it.
+
+    On 8.0 access records, buttons and rule groups store the model's name and
+    the XML gives it as text (`<field name="model">clinic.pack</field>`); on
+    7.0 the field links to `ir.model`, so the name is looked up here."""
+
+    @classmethod
+    def _model_id(cls, values):
+        model = values.get('model')
+        if isinstance(model, str):
+            values = values.copy()
+            Model = Pool().get('ir.model')
+            values['model'], = [
+                m.id for m in Model.search([('model', '=', model)], limit=1)]
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        return super().create([cls._model_id(v) for v in vlist])
+
+    @classmethod
+    def write(cls, *args):
+        args = list(args)
+        args[1::2] = [cls._model_id(v) for v in args[1::2]]
+        super().write(*args)
+
+
+class ModelAccess(_ModelNamedAsText, metaclass=PoolMeta):
+    __name__ = 'ir.model.access'
+
+
+class ModelButton(_ModelNamedAsText, metaclass=PoolMeta):
+    __name__ = 'ir.model.button'
+
+
+class RuleGroup(_ModelNamedAsText, metaclass=PoolMeta):
+    __name__ = 'ir.rule.group'
+
+
+# Registered by clinic_packs before its XML loads, so every module of ours
+# (and its dependants) may name models as text.
+MODELS = [] if TRYTON_8 else [ModelAccess, ModelButton, RuleGroup]
