@@ -1,0 +1,689 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Measure the modules against the host's own operations (issue 12).
+
+Run by setup/bench, which starts a private PostgreSQL and sets
+TRYTOND_DATABASE_URI and DB_NAME.  Every figure is a ratio of two timings
+taken in the same run (medians of --repeat repetitions), so that the noise
+of a shared machine mostly cancels out:
+
+- redemption: a redemption with its posting against the host creating and
+  posting a one-line customer invoice;
+- history: a redemption after the history against one before it;
+- reports: the liability roll-forward (search and read, as the client
+  does) and the reconciliation against one raw SQL SUM over the move lines
+  of the accounts they follow, with the host's own account balance of
+  those accounts for reference;
+- renewal: the renewal cron per membership against the host creating and
+  posting a one-line invoice per item, same count, and its growth (time
+  and peak memory per membership) from the smaller to the larger run;
+- expiry: the expiry cron per pack, many due against few due.
+
+The history (packs sold by invoice, redemptions with their moves) is built
+once through the modules' public methods and then copied with bulk SQL;
+the measured operations go through the public methods.
+"""
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+
+TODAY = dt.date.today()
+SOLD = TODAY - dt.timedelta(days=60)
+GRACE = 7
+
+SIZES = {
+    'quick': {
+        'packs': 2000, 'redemptions': 20000,
+        'renewal': (50, 500), 'expiry': (200, 2000),
+        },
+    'full': {
+        'packs': 100000, 'redemptions': 1000000,
+        'renewal': (500, 5000), 'expiry': (10000, 100000),
+        },
+    }
+
+
+def median_time(func, repeat, setup=None):
+    "Return the median wall time of func over repeat runs, rolled back."
+    times = []
+    for _ in range(repeat):
+        with _rolled_back():
+            if setup:
+                setup()
+            gc.collect()
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+class _rolled_back:
+    "Roll the database and Tryton's caches back after the block."
+
+    def __enter__(self):
+        from trytond.transaction import Transaction
+        Transaction().connection.cursor().execute('SAVEPOINT bench')
+
+    def __exit__(self, *exc):
+        from trytond.cache import MemoryCache
+        from trytond.transaction import Transaction
+        transaction = Transaction()
+        transaction.connection.cursor().execute('ROLLBACK TO SAVEPOINT bench')
+        transaction.cache.clear()
+        for cache in MemoryCache._instances.values():
+            if isinstance(cache, MemoryCache):
+                cache._transaction_cache.pop(transaction, None)
+        MemoryCache._clear_all(transaction.database.name)
+        return False
+
+
+class Bench:
+    "The clinic, its history and the measures."
+
+    def __init__(self, database, sizes, repeat):
+        self.database = database
+        self.sizes = sizes
+        self.repeat = repeat
+        self.extras = {}
+        self.results = {}
+
+    # Transactions ---------------------------------------------------------
+    def run(self, func, commit=True, locks=True):
+        """Run func in a transaction of the administrator, restarted with
+        the locks the host asks for (as ir.cron does); without locks, as
+        trytond-cron starts a cron, the locks of none of the others."""
+        from trytond import backend
+        from trytond.transaction import Transaction, TransactionError
+        context = {'_skip_warnings': True}
+        if getattr(self, 'company', None):
+            context['company'] = self.company
+        extras = self.extras if locks else {}
+        for _ in range(20):
+            try:
+                with Transaction().start(self.database, 0,
+                        context=context, **extras) as transaction:
+                    try:
+                        result = func()
+                        if commit:
+                            transaction.commit()
+                        else:
+                            transaction.rollback()
+                        return result
+                    except TransactionError as e:
+                        transaction.rollback()
+                        e.fix(extras)
+                        continue
+            except backend.DatabaseOperationalError:
+                time.sleep(0.1)
+                continue
+        raise RuntimeError("too many restarts")
+
+    # Set-up ---------------------------------------------------------------
+    def setup(self):
+        "Create the clinic: company, chart, pack accounts, templates, plan."
+        from trytond.modules.account.tests import (
+            create_chart, get_fiscalyear)
+        from trytond.modules.account_invoice.tests import (
+            set_invoice_sequences)
+        from trytond.modules.company.tests import create_company
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+
+        pool = Pool()
+        Account = pool.get('account.account')
+        AccountType = pool.get('account.account.type')
+        Journal = pool.get('account.journal')
+        FiscalYear = pool.get('account.fiscalyear')
+        Category = pool.get('product.category')
+        ProductTemplate = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        Template = pool.get('clinic.pack.template')
+        Configuration = pool.get('clinic.pack.account.configuration')
+        Party = pool.get('party.party')
+        Plan = pool.get('clinic.membership.plan')
+        User = pool.get('res.user')
+
+        company = create_company()
+        User.write([User(0)], {
+                'companies': [('add', [company.id])],
+                'company': company.id})
+        with Transaction().set_context(company=company.id):
+            create_chart(company)
+            fiscalyear = set_invoice_sequences(get_fiscalyear(company,
+                    start_date=TODAY - dt.timedelta(days=400),
+                    end_date=TODAY + dt.timedelta(days=400)))
+            fiscalyear.save()
+            FiscalYear.create_period([fiscalyear])
+            revenue, = Account.search([('type.revenue', '=', True)], limit=1)
+            liability_type, = AccountType.search([
+                    ('name', '=', 'Current'),
+                    ('parent.name', '=', 'Liability'),
+                    ])
+
+            def account(name, type_):
+                record = Account(name=name, type=type_, parent=revenue.parent)
+                record.save()
+                return record
+            liability = account("Contract Liability", liability_type)
+            accrual = account("Breakage Accrual", liability_type)
+            journal, = Journal.search([('type', '=', 'general')], limit=1)
+            Configuration(company=company,
+                contract_liability_account=liability,
+                breakage_revenue_account=account("Breakage", revenue.type),
+                breakage_accrual_account=accrual,
+                unclaimed_property_account=account(
+                    "Unclaimed Property", liability_type),
+                journal=journal).save()
+            category = Category(name="Services", accounting=True,
+                account_revenue=revenue)
+            category.save()
+            unit, = Uom.search([('name', '=', 'Unit')])
+
+            def service(name, price):
+                template = ProductTemplate(name=name, type='service',
+                    default_uom=unit, list_price=Decimal(price),
+                    account_category=category, products=[{}])
+                template.save()
+                return template.products[0]
+            session = service("Session", '50.00')
+            template = Template(name="6 sessions", company=company,
+                product=service("6 sessions", '275.00'),
+                quantity=Decimal(5), bonus_quantity=Decimal(1),
+                services=[session], validity_days=365, grace_days=GRACE,
+                breakage_method='proportional',
+                breakage_rate=Decimal('0.25'), refund_policy='pro_rata')
+            template.save()
+            plan = Plan(name="Monthly", company=company,
+                product=service("Membership", '60.00'),
+                interval='month', post_invoices=True)
+            plan.save()
+            parties = Party.create([
+                    {'name': name, 'addresses': [('create', [{}])]}
+                    for name in ["History", "Desk", "Member"]])
+        self.company = company.id
+        self.ids = {
+            'liability': liability.id, 'accrual': accrual.id,
+            'session': session.id, 'template': template.id,
+            'plan': plan.id,
+            'history': parties[0].id, 'desk': parties[1].id,
+            'member': parties[2].id,
+            }
+
+    def sell(self, party, date=SOLD, quantity=1):
+        "Sell packs to party by a posted invoice; return the packs."
+        from trytond.pool import Pool
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        Template = pool.get('clinic.pack.template')
+        Pack = pool.get('clinic.pack')
+        Party = pool.get('party.party')
+        Company = pool.get('company.company')
+        company = Company(self.company)
+        template = Template(self.ids['template'])
+        invoice = Invoice(type='out', company=company,
+            currency=company.currency, party=Party(party), invoice_date=date)
+        invoice.on_change_type()
+        invoice.on_change_party()
+        line = Line(invoice=invoice, type='line', company=company,
+            currency=company.currency, product=template.product,
+            quantity=quantity)
+        line.on_change_product()
+        line.unit_price = Decimal('275.00')
+        invoice.lines = [line]
+        invoice.save()
+        Invoice.post([invoice])
+        return Pack.search([('origin', '=', str(invoice.lines[0]))])
+
+    def redeem(self, pack, date):
+        "Redeem one session of pack through the redemption's Do."
+        from trytond.pool import Pool
+        pool = Pool()
+        Redemption = pool.get('clinic.pack.redemption')
+        Product = pool.get('product.product')
+        redemption = Redemption(pack=pack, party=pack.party,
+            company=pack.company, date=date,
+            product=Product(self.ids['session']), quantity=1)
+        redemption.save()
+        Redemption.do([redemption])
+        return redemption
+
+    def host_invoice(self, count=1):
+        "The host: create and post count one-line customer invoices."
+        from trytond.pool import Pool
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        Product = pool.get('product.product')
+        Party = pool.get('party.party')
+        Company = pool.get('company.company')
+        company = Company(self.company)
+        product = Product(self.ids['session'])
+        invoices = []
+        for _ in range(count):
+            invoice = Invoice(type='out', company=company,
+                currency=company.currency, party=Party(self.ids['desk']),
+                invoice_date=TODAY)
+            invoice.on_change_type()
+            invoice.on_change_party()
+            line = Line(invoice=invoice, type='line', company=company,
+                currency=company.currency, product=product, quantity=1)
+            line.on_change_product()
+            line.unit_price = Decimal('50.00')
+            invoice.lines = [line]
+            invoices.append(invoice)
+        Invoice.save(invoices)
+        Invoice.post(invoices)
+
+    # History --------------------------------------------------------------
+    def seed(self):
+        "One sold pack with one redemption, the rows the history copies."
+        packs = self.sell(self.ids['history'])
+        pack, = packs
+        redemption = self.redeem(pack, SOLD + dt.timedelta(days=1))
+        desk, = self.sell(self.ids['desk'], quantity=1)
+        self.ids.update(seed_pack=pack.id, seed_redemption=redemption.id,
+            desk_pack=desk.id)
+
+    def build_history(self, packs, redemptions, due):
+        """Copy the seed: packs sold by invoice, redemptions posted, and
+        due[1] packs due to expire (due[0] of them earlier than the rest).
+        """
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        pack_id = self.ids['seed_pack']
+        cursor.execute('SELECT origin FROM clinic_pack WHERE id = %s',
+            (pack_id,))
+        origin, = cursor.fetchone()
+        line_id = int(origin.split(',')[1])
+        cursor.execute(
+            'SELECT invoice FROM account_invoice_line WHERE id = %s',
+            (line_id,))
+        invoice_id, = cursor.fetchone()
+        cursor.execute('SELECT move FROM account_invoice WHERE id = %s',
+            (invoice_id,))
+        move_id, = cursor.fetchone()
+        cursor.execute(
+            "SELECT id FROM account_move WHERE origin = %s",
+            ('clinic.pack.redemption,%s' % self.ids['seed_redemption'],))
+        r_move_id, = cursor.fetchone()
+
+        bases = {t: self._max_id(t) for t in [
+                'account_invoice', 'account_invoice_line', 'account_move',
+                'clinic_pack', 'clinic_pack_redemption']}
+        inv, il, mv, pk, rd = (bases[t] for t in [
+                'account_invoice', 'account_invoice_line', 'account_move',
+                'clinic_pack', 'clinic_pack_redemption'])
+        # The sales, spread over 200 days (moves first: invoices link them).
+        self._clone('account_move', move_id, packs, {
+                'number': "'H' || g", 'post_number': "'H' || g",
+                'origin': "'account.invoice,' || (%s + g)" % inv,
+                'date': 's.date - (g % 200)'})
+        self._clone('account_invoice', invoice_id, packs, {
+                'number': "'H' || g", 'move': '%s + g' % mv})
+        self._clone('account_invoice_line', line_id, packs, {
+                'invoice': '%s + g' % inv})
+        self._clone_lines(move_id, mv, packs, {
+                'origin': "CASE WHEN s.origin = 'account.invoice.line,%s' "
+                "THEN 'account.invoice.line,' || (%s + g) "
+                "ELSE s.origin END" % (line_id, il)})
+        self._clone('clinic_pack', pack_id, packs, {
+                'number': "'H' || g",
+                'origin': "'account.invoice.line,' || (%s + g)" % il,
+                'expiry_date': "DATE '%s'" % (TODAY + dt.timedelta(days=300)),
+                })
+        # The redemptions, as many for each pack.
+        per_pack = max(redemptions // packs, 1)
+        mr = self._max_id('account_move')
+        self._clone('clinic_pack_redemption', self.ids['seed_redemption'],
+            redemptions, {
+                'pack': '%s + (g - 1) / %s + 1' % (pk, per_pack),
+                'sequence_label': 'NULL'})
+        self._clone('account_move', r_move_id, redemptions, {
+                'number': "'R' || g", 'post_number': "'R' || g",
+                'origin': "'clinic.pack.redemption,' || (%s + g)" % rd,
+                'date': 's.date - (g % 200)'})
+        self._clone_lines(r_move_id, mr, redemptions, {})
+        # The packs due to expire: the first few before the others.
+        few, many = due
+        first = SOLD + dt.timedelta(days=10)
+        self.expiry = {
+            few: first + dt.timedelta(days=GRACE + 1),
+            many: first + dt.timedelta(days=GRACE + 6),
+            }
+        self._clone('clinic_pack', self.ids['desk_pack'], many, {
+                'number': "'E' || g",
+                'expiry_date': "CASE WHEN g <= %s THEN DATE '%s' "
+                "ELSE DATE '%s' END" % (
+                    few, first, first + dt.timedelta(days=5)),
+                })
+        cursor.execute('ANALYZE')
+
+    def _max_id(self, table):
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT COALESCE(MAX(id), 0) FROM "%s"' % table)
+        return cursor.fetchone()[0]
+
+    def _clone(self, table, seed, count, overrides):
+        """Insert count copies of row seed of table: id and the columns of
+        overrides (SQL of the seed row s and its copy's number g) change."""
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT column_name FROM information_schema.columns '
+            'WHERE table_name = %s ORDER BY ordinal_position', (table,))
+        columns = [c for c, in cursor]
+        base = self._max_id(table)
+        overrides = dict(overrides, id='%s + g' % base)
+        values = [overrides.get(c, 's."%s"' % c) for c in columns]
+        cursor.execute('INSERT INTO "%s" (%s) SELECT %s FROM "%s" AS s, '
+            'generate_series(1, %s) AS g WHERE s.id = %s' % (
+                table, ', '.join('"%s"' % c for c in columns),
+                ', '.join(values), table, count, seed))
+        cursor.execute("SELECT setval('%s_id_seq', %s)"
+            % (table, base + count))
+        return base
+
+    def _clone_lines(self, move, move_base, count, overrides):
+        "Copy the lines of move onto the count moves after move_base."
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        cursor.execute(
+            'SELECT id FROM account_move_line WHERE move = %s', (move,))
+        for line, in cursor.fetchall():
+            self._clone('account_move_line', line, count,
+                dict(overrides, move='%s + g' % move_base))
+
+    # Measures -------------------------------------------------------------
+    def measure_redemption(self, key):
+        "The redemption against the host's one-line invoice."
+        from trytond.pool import Pool
+        Pack = Pool().get('clinic.pack')
+        pack = Pack(self.ids['desk_pack'])
+        redemption = median_time(
+            lambda: self.redeem(pack, TODAY), self.repeat)
+        invoice = median_time(self.host_invoice, self.repeat)
+        self.results[key] = {
+            'redemption': redemption, 'host_invoice': invoice,
+            'ratio': redemption / invoice}
+        return redemption
+
+    def measure_reports(self):
+        """The roll-forward and the reconciliation against a raw SUM over
+        the move lines of the accounts they follow."""
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        pool = Pool()
+        Account = pool.get('account.account')
+        Company = pool.get('company.company')
+        Line = pool.get('clinic.pack.liability.rollforward.line')
+        Wizard = pool.get('clinic.pack.liability.reconcile', type='wizard')
+        company = Company(self.company)
+        accounts = [self.ids['liability'], self.ids['accrual']]
+        cursor = Transaction().connection.cursor()
+
+        def raw_sum():
+            cursor.execute('SELECT SUM(credit - debit) FROM '
+                'account_move_line WHERE account IN (%s, %s)'
+                % tuple(accounts))
+            cursor.fetchone()
+
+        def host_balance():
+            with Transaction().set_context(date=TODAY):
+                Account.read(accounts, ['balance'])
+
+        def rollforward():
+            with Transaction().set_context(company=company.id,
+                    from_date=SOLD - dt.timedelta(days=30), to_date=TODAY):
+                lines = Line.search([])
+                assert lines, "empty roll-forward"
+                Line.read([l.id for l in lines], [
+                        'opening', 'billings', 'revenue', 'accrual',
+                        'closing', 'revenue_from_opening'])
+
+        def reconciliation():
+            from trytond.modules.clinic_packs_accounting import report
+            reconcile = getattr(report, 'reconcile', None)
+            if reconcile is None:
+                reconcile = Wizard.reconcile
+            result = reconcile(company, TODAY)
+            assert result['difference'] is not None
+
+        timings = {}
+        for name, func in [('raw_sum', raw_sum),
+                ('host_balance', host_balance),
+                ('rollforward', rollforward),
+                ('reconciliation', reconciliation)]:
+            func()  # warm the caches
+            timings[name] = median_time(func, self.repeat)
+        timings['ratio'] = ((timings['rollforward']
+                + timings['reconciliation']) / timings['raw_sum'])
+        timings['host_balance_ratio'] = (
+            timings['host_balance'] / timings['raw_sum'])
+        self.results['reports'] = timings
+
+    def measure_expiry(self):
+        "The expiry cron per pack, many due against few."
+        from trytond.pool import Pool
+        Pack = Pool().get('clinic.pack')
+        per_pack = {}
+        for count, date in sorted(self.expiry.items()):
+            elapsed = median_time(
+                lambda: Pack.expire_packs(date), self.repeat)
+            per_pack[count] = elapsed / count
+        few, many = sorted(per_pack)
+        self.results['expiry'] = {
+            'due': [few, many],
+            'per_pack': [per_pack[few], per_pack[many]],
+            'ratio': per_pack[many] / per_pack[few]}
+
+    def membership_seed(self):
+        "One active member whose next period is due today."
+        from trytond.pool import Pool
+        pool = Pool()
+        Membership = pool.get('clinic.membership')
+        membership, = Membership.create([{
+                    'party': self.ids['member'], 'plan': self.ids['plan'],
+                    'start_date': TODAY - dt.timedelta(days=31)}])
+        Membership.activate([membership])
+        self.ids['seed_membership'] = membership.id
+
+    def add_members(self, count):
+        "Copy the seed member count times, due today; the others not."
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        cursor.execute('UPDATE clinic_membership SET next_period_start = %s',
+            (TODAY + dt.timedelta(days=3650),))
+        self._clone('clinic_membership', self.ids['seed_membership'], count,
+            {'next_period_start': "DATE '%s'" % TODAY,
+                'number': "'M' || g"})
+
+    def renew_once(self, count, memory=False):
+        "Run the renewal cron over count due members; (seconds, peak)."
+        from trytond.pool import Pool
+        self.run(lambda: self.add_members(count))
+        Membership = Pool(self.database).get('clinic.membership')
+
+        def periods():
+            from trytond.transaction import Transaction
+            cursor = Transaction().connection.cursor()
+            cursor.execute('SELECT COUNT(*) FROM clinic_membership_period')
+            return cursor.fetchone()[0]
+
+        def renew():
+            if memory:
+                tracemalloc.start()
+            start = time.perf_counter()
+            Membership.renew(TODAY)
+            elapsed = time.perf_counter() - start
+            peak = 0
+            if memory:
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+            return elapsed, peak
+        before = self.run(periods)
+        result = self.run(renew, locks=False)
+        # The cron renewed every member (a period each), not nothing.
+        assert self.run(periods) - before == count, "renewal incomplete"
+        return result
+
+    def measure_renewal(self):
+        """The renewal cron per membership against the host creating and
+        posting an invoice per item, and its growth."""
+        few, many = self.sizes['renewal']
+        timings = {few: [], many: []}
+        for count in [few, many]:
+            for _ in range(self.repeat):
+                timings[count].append(self.renew_once(count)[0] / count)
+        peaks = {c: self.renew_once(c, memory=True)[1] / c
+            for c in [few, many]}
+        host = {}
+        for count in [few, many]:
+            host[count] = self.run(lambda: median_time(
+                    lambda: self.host_invoice(count), self.repeat)) / count
+        per_member = {c: statistics.median(t) for c, t in timings.items()}
+        self.results['renewal'] = {
+            'members': [few, many],
+            'per_member': [per_member[few], per_member[many]],
+            'host_per_invoice': [host[few], host[many]],
+            'ratio': per_member[many] / host[many],
+            'growth': per_member[many] / per_member[few],
+            'peak_per_member': [peaks[few], peaks[many]],
+            'peak_growth': peaks[many] / peaks[few],
+            }
+
+
+def machine():
+    "The machine's cores and memory."
+    memory = None
+    try:
+        with open('/proc/meminfo') as meminfo:
+            for line in meminfo:
+                if line.startswith('MemTotal:'):
+                    memory = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {
+        'cores': os.cpu_count(), 'memory_bytes': memory,
+        'python': platform.python_version(),
+        'platform': platform.platform(),
+        }
+
+
+def table(results):
+    "The figures as the issue's table."
+    rows = []
+    r = results
+    if 'redemption' in r:
+        rows.append(("redemption with posting / host one-line invoice "
+                "posted", r['redemption']['ratio'], "<= 0.6"))
+    if 'redemption_history' in r and 'redemption' in r:
+        rows.append(("redemption after history / before",
+                r['redemption_history']['redemption']
+                / r['redemption']['redemption'], "<= 1.2"))
+    if 'reports' in r:
+        rep = r['reports']
+        rows.append(("roll-forward + reconciliation / raw SUM (%.2f s + "
+                "%.2f s vs %.3f s; host balance %.1fx)" % (
+                    rep['rollforward'], rep['reconciliation'],
+                    rep['raw_sum'], rep['host_balance_ratio']),
+                rep['ratio'], "<= 3"))
+    if 'renewal' in r:
+        ren = r['renewal']
+        rows.append(("renewal cron per member / host invoice created and "
+                "posted (%d members)" % ren['members'][1],
+                ren['ratio'], "<= 1.0"))
+        rows.append(("renewal cron per member, %d vs %d" % tuple(
+                    reversed(ren['members'])), ren['growth'], "linear"))
+        rows.append(("renewal peak memory per member, %d vs %d" % tuple(
+                    reversed(ren['members'])), ren['peak_growth'], "<= 1.5"))
+    if 'expiry' in r:
+        exp = r['expiry']
+        rows.append(("expiry cron per pack, %d vs %d due" % tuple(
+                    reversed(exp['due'])), exp['ratio'], "<= 1.2"))
+    width = max(len(name) for name, _, _ in rows)
+    lines = ["%-*s  %8s  %s" % (width, "figure", "ratio", "target")]
+    for name, ratio, target in rows:
+        lines.append("%-*s  %8.2f  %s" % (width, name, ratio, target))
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--full', action='store_true',
+        help="the issue's sizes: 100,000 packs, 1,000,000 redemptions, "
+        "5,000 vs 500 members, 100,000 vs 10,000 due packs")
+    parser.add_argument('--packs', type=int)
+    parser.add_argument('--redemptions', type=int)
+    parser.add_argument('--renewal', type=int, nargs=2)
+    parser.add_argument('--expiry', type=int, nargs=2)
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--only', nargs='*', default=[
+            'redemption', 'reports', 'expiry', 'renewal'])
+    parser.add_argument('--output', default='artifacts/bench.json')
+    args = parser.parse_args(argv)
+    sizes = dict(SIZES['full' if args.full else 'quick'])
+    for name in ['packs', 'redemptions', 'renewal', 'expiry']:
+        if getattr(args, name):
+            sizes[name] = getattr(args, name)
+
+    from trytond.pool import Pool
+    from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+    drop_db()
+    activate_module(['clinic_packs_accounting', 'clinic_packs_membership'])
+    Pool(DB_NAME).init()
+    bench = Bench(DB_NAME, sizes, args.repeat)
+
+    def log(message):
+        print('[bench] %s' % message, file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    bench.run(bench.setup)
+    bench.run(bench.seed)
+    bench.run(bench.membership_seed)
+    if 'redemption' in args.only:
+        log("redemption before history")
+        bench.run(lambda: bench.measure_redemption('redemption'),
+            commit=False)
+    log("history: %(packs)s packs, %(redemptions)s redemptions" % sizes)
+    start = time.perf_counter()
+    bench.run(lambda: bench.build_history(
+            sizes['packs'], sizes['redemptions'], sizes['expiry']))
+    history = time.perf_counter() - start
+    if 'redemption' in args.only:
+        log("redemption after history")
+        bench.run(lambda: bench.measure_redemption('redemption_history'),
+            commit=False)
+    if 'reports' in args.only:
+        log("reports")
+        bench.run(bench.measure_reports, commit=False)
+    if 'expiry' in args.only:
+        log("expiry %s vs %s due" % tuple(sizes['expiry']))
+        bench.run(bench.measure_expiry, commit=False)
+    if 'renewal' in args.only:
+        log("renewal %s vs %s members" % tuple(sizes['renewal']))
+        bench.measure_renewal()
+
+    output = {
+        'sizes': sizes, 'repeat': args.repeat, 'machine': machine(),
+        'history_seconds': history,
+        'total_seconds': time.perf_counter() - started,
+        'date': dt.datetime.utcnow().isoformat(timespec='seconds') + 'Z',
+        'results': bench.results,
+        }
+    print(table(bench.results))
+    os.makedirs(os.path.dirname(args.output) or '.', exist_ok=True)
+    with open(args.output, 'w') as file:
+        json.dump(output, file, indent=2, default=str)
+    print("written %s" % args.output)
+
+
+if __name__ == '__main__':
+    main()
