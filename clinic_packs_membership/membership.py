@@ -593,15 +593,20 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     def _renew(cls, date, companies):
         if date is None:
             date = Pool().get('ir.date').today()
+        Period = Pool().get('clinic.membership.period')
         memberships = cls.search(cls._due_domain(date) + companies,
             order=[('next_period_start', 'ASC'), ('id', 'ASC')])
         ids = [m.id for m in memberships]
+        # Each batch starts with the rows it locks already locked, and with
+        # the tables an earlier batch had to lock: a lock asked for midway
+        # restarts the batch and replays all its work.
+        tables = []
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
-            _in_new_transaction(
-                lambda: cls.renew_memberships(cls.browse(sub_ids), date))
+            tables = _in_new_transaction(
+                lambda: cls.renew_memberships(cls.browse(sub_ids), date),
+                tables, cls._renewal_locks(sub_ids))
         # Periods whose allotments are due to lapse or roll over.
-        Period = Pool().get('clinic.membership.period')
         periods = Period.search([
                 ('allotments_closed', '=', False),
                 ('end_date', '<', date),
@@ -609,8 +614,24 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         ids = [p.id for p in periods]
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
-            _in_new_transaction(
-                lambda: Period.close_allotments(Period.browse(sub_ids), date))
+            tables = _in_new_transaction(
+                lambda: Period.close_allotments(Period.browse(sub_ids), date),
+                tables, {Period._table: sub_ids})
+
+    @classmethod
+    def _renewal_locks(cls, ids):
+        """Return the rows, per table, a renewal of the memberships ids
+        locks: the memberships and their periods."""
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        period = Period.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*period.select(period.id,
+                where=period.membership.in_(list(ids))))
+        return {
+            cls._table: list(ids),
+            Period._table: [i for i, in cursor],
+            }
 
     @classmethod
     def renew_memberships(cls, memberships, date):
@@ -724,16 +745,21 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             period.send_renewal_notice()
 
 
-def _in_new_transaction(func):
-    """Run func in a new committed transaction.
+def _in_new_transaction(func, tables=(), records=None):
+    """Run func in a new committed transaction and return the tables it
+    locked.
 
-    Like ir.cron: a lock request restarts the transaction with the locks
-    acquired and an operational error (lock taken by a concurrent run) is
-    retried.
+    The transaction starts with tables and the rows of records (ids per
+    table) locked.  Like ir.cron: a lock request restarts the transaction
+    with the locks acquired and an operational error (lock taken by a
+    concurrent run) is retried.
     """
     transaction = Transaction()
     retry = config.getint('database', 'retry')
-    extras = {}
+    extras = {
+        '_lock_tables': list(tables),
+        '_lock_records': {t: list(i) for t, i in (records or {}).items()},
+        }
     count = 0
     while True:
         if count:
@@ -754,6 +780,7 @@ def _in_new_transaction(func):
                 continue
             raise
         break
+    return extras['_lock_tables']
 
 
 class Period(ModelSQL, ModelView):

@@ -62,17 +62,18 @@ def main():
 
     in_new_transaction = module._in_new_transaction
 
-    def _in_new_transaction(func):
+    def _in_new_transaction(func, *locks):
         def run():
             attempt.clear()
             func()
             time.sleep(args.hold)
-        in_new_transaction(run)
+        tables = in_new_transaction(run, *locks)
         summary['periods'] += len(attempt)
         summary['batches'] += 1
         if summary['batches'] == args.kill_after_batches:
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
+        return tables
     module._in_new_transaction = _in_new_transaction
 
     print('ready', flush=True)
