@@ -24,8 +24,13 @@ import psycopg2
 from psycopg2 import sql
 
 REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = REPO / '.local' / 'venv' / 'bin'
-SAO_ROOT = REPO / '.local' / 'sao' / 'node_modules' / 'tryton-sao'
+# setup/test --series names the Tryton series; each has its own virtualenv
+# and web client (setup/install).
+SERIES = os.environ.get('CLINIC_PACKS_SERIES', '7.0')
+_SUFFIX = '' if SERIES == '7.0' else '-' + SERIES
+VENV_BIN = REPO / '.local' / ('venv' + _SUFFIX) / 'bin'
+SAO_ROOT = (
+    REPO / '.local' / ('sao' + _SUFFIX) / 'node_modules' / 'tryton-sao')
 CONFIG_TEMPLATE = REPO / 'setup' / 'trytond.conf.in'
 DEMO_DATA = REPO / 'setup' / 'demo_data.py'
 ARTIFACTS = REPO / 'artifacts'
