@@ -12,6 +12,12 @@ SERIES = tuple(int(n) for n in trytond.__version__.split('.')[:2])
 TRYTON_8 = SERIES >= (8, 0)
 
 
+def sqlstate(exception):
+    "The SQLSTATE of a database error: psycopg 3 (8.0) or psycopg2 (7.0)"
+    return (getattr(exception, 'sqlstate', None)
+        or getattr(exception, 'pgcode', None))
+
+
 class _ModelNamedAsText:
     """Accept the model of a record as its name, as 8.0 stores it.
 

@@ -21,6 +21,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
+from . import compat
 from .exceptions import (
     BusyError, CompanyAccessError, NumberError, WorkflowAccessError)
 
@@ -223,13 +224,16 @@ def lock(Model, records):
     table = Model.__table__()
     cursor = transaction.connection.cursor()
     try:
-        cursor.execute('SET LOCAL lock_timeout = %s', (LOCK_TIMEOUT,))
+        # set_config, not SET: psycopg 3 (Tryton 8.0) binds parameters on
+        # the server, where SET takes none.
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", (LOCK_TIMEOUT,))
         cursor.execute(*table.select(Literal(1),
                 where=In(table.id, to_lock), order_by=[table.id.asc],
                 for_=For('UPDATE')))
         cursor.execute('SET LOCAL lock_timeout TO DEFAULT')
     except backend.DatabaseOperationalError as exception:
-        code = getattr(exception, 'pgcode', None)
+        code = compat.sqlstate(exception)
         if code in {'40001', '40P01'}:
             # Serialization failure or deadlock: someone committed a change
             # to these rows after our snapshot; retry with a new one.

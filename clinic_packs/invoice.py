@@ -50,7 +50,7 @@ class InvoiceLine(metaclass=PoolMeta):
         help="The patient's pack that pays for this service.")
 
     issued_packs = fields.Function(fields.One2Many(
-            'clinic.pack', None, "Issued Packs",
+            'clinic.pack', None, "Issued Packs", readonly=True,
             help="The packs this line sold, issued when the invoice was "
             "posted."),
         'get_issued_packs')

@@ -49,10 +49,12 @@ def setup_clinic(company, accounting=False):
             FiscalYear.create_period([fiscalyear])
         revenue, = Account.search([
                 ('type.revenue', '=', True),
+                ('closed', '!=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         expense, = Account.search([
                 ('type.expense', '=', True),
+                ('closed', '!=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         category_values = {

@@ -34,6 +34,7 @@ def configure_accounting(company):
             ])
     revenue, = Account.search([
             ('type.revenue', '=', True),
+            ('closed', '!=', True),
             ('company', '=', company.id),
             ], limit=1)
 
