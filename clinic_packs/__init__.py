@@ -5,6 +5,7 @@ from trytond.pool import Pool
 from . import (
     compat, consent, health, invoice, ir, pack, party, redemption, reminder,
     sell, statement, wizard)
+from . import discharge
 
 __all__ = ['register']
 
@@ -58,3 +59,11 @@ def register():
     Pool.register(
         health.Redeem,
         module='clinic_packs', type_='wizard', depends=['health'])
+    Pool.register(
+        discharge.Pack,
+        discharge.PackEvent,
+        discharge.DischargeStart,
+        module='clinic_packs', type_='model')
+    Pool.register(
+        discharge.Discharge,
+        module='clinic_packs', type_='wizard')

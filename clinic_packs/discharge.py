@@ -1,0 +1,225 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Discharge with refund: care is complete, the unused units are paid back.
+
+A practitioner or the front desk records that a patient needs no more care
+from a pack; the unused value is refunded through the pack's own refund path
+(`Pack.refund_packs`, so the credit note and the ledger entries are those of
+any refund) and the pack ends refunded, marked as discharged.  Making this
+exit as easy as redeeming a session is the answer to packs that nudge
+patients into "using up" sessions they no longer need.
+"""
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import PackError
+from .pack import REFUND_POLICIES
+from .wizard import GroupWizardMixin
+
+
+class Pack(metaclass=PoolMeta):
+    __name__ = 'clinic.pack'
+
+    discharge_date = fields.Date(
+        "Discharge Date", readonly=True,
+        help="The day the practitioner found the care complete.")
+    discharge_reason = fields.Text("Discharge Reason", readonly=True)
+    discharge_employee = fields.Many2One(
+        'company.employee', "Discharged By", readonly=True,
+        help="The practitioner who found the care complete.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'discharge': {
+                    'invisible': ~Eval('state').in_(['active', 'expired']),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'discharge_date', 'discharge_reason', 'discharge_employee'}
+
+    @classmethod
+    def copy(cls, packs, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['discharge_date', 'discharge_reason',
+                'discharge_employee']:
+            default.setdefault(name, None)
+        return super().copy(packs, default=default)
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_discharge')
+    def discharge(cls, packs):
+        pass
+
+    def check_discharge(self, date, reason):
+        "Raise unless the pack can be discharged on date for reason."
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if self.state not in {'active', 'expired'}:
+            raise PackError(gettext(
+                    'clinic_packs.msg_discharge_state',
+                    pack=self.rec_name, state=self.state_string))
+        if not date:
+            raise PackError(gettext(
+                    'clinic_packs.msg_discharge_no_date',
+                    pack=self.rec_name))
+        if date < self.start_date:
+            raise PackError(gettext(
+                    'clinic_packs.msg_discharge_before_start',
+                    pack=self.rec_name, date=date, start=self.start_date))
+        with Transaction().set_context(company=self.company.id):
+            today = Date.today()
+        if date > today:
+            raise PackError(gettext(
+                    'clinic_packs.msg_discharge_future',
+                    pack=self.rec_name, date=date, today=today))
+        if not reason:
+            raise PackError(gettext(
+                    'clinic_packs.msg_discharge_reason',
+                    pack=self.rec_name))
+        # The refund path's own checks: policy, something to pay back.
+        self.check_refund()
+
+    @classmethod
+    def discharge_packs(cls, packs, date, reason, employee=None):
+        """Record that care is complete on date and refund the unused units.
+
+        The refund goes through `refund_packs` under the template's policy
+        (credit note, ledger entries, refund event); the pack then ends
+        refunded with its discharge date, reason and practitioner, and a
+        discharge event.  Return the credit notes.
+        """
+        pool = Pool()
+        Event = pool.get('clinic.pack.event')
+        packs = cls._lock_modified(packs)
+        reason = (reason or '').strip()
+        for pack in packs:
+            pack.check_discharge(date, reason)
+        quotes = {p.id: p.refund_quote for p in packs}
+        invoices = cls.refund_packs(packs, gettext(
+                'clinic_packs.msg_discharge_refund_reason',
+                date=date, reason=reason))
+        packs = cls.browse(packs)
+        events = []
+        for pack in packs:
+            pack.discharge_date = date
+            pack.discharge_reason = reason
+            pack.discharge_employee = employee
+            events.append(pack.add_event(
+                    'discharge', reason=reason, amount=quotes[pack.id]))
+        cls.save(packs)
+        Event.save(events)
+        return invoices
+
+
+class PackEvent(metaclass=PoolMeta):
+    __name__ = 'clinic.pack.event'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        item = ('discharge', "Discharge")
+        if item not in cls.type.selection:
+            cls.type.selection = cls.type.selection + [item]
+
+
+class DischargeStart(ModelView):
+    "Discharge Pack"
+    __name__ = 'clinic.pack.discharge.start'
+
+    pack = fields.Many2One('clinic.pack', "Pack", readonly=True)
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    date = fields.Date(
+        "Discharge Date", required=True,
+        help="The day care was found complete; not later than today.")
+    employee = fields.Many2One(
+        'company.employee', "Practitioner",
+        domain=[('company', '=', Eval('company', -1))],
+        help="The practitioner who found the care complete.")
+    reason = fields.Text(
+        "Reason", required=True,
+        help="Why no more sessions are needed, for example goals met.")
+    remaining = fields.Char("Units Left", readonly=True)
+    policy = fields.Selection(
+        [(None, '')] + REFUND_POLICIES, "Refund Policy", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
+    remaining_amount = Monetary(
+        "Remaining Value", currency='currency', digits='currency',
+        readonly=True)
+    amount = Monetary(
+        "Refund", currency='currency', digits='currency', readonly=True,
+        help="The refund quote: the amount credited to the patient.")
+    revenue = Monetary(
+        "Kept", currency='currency', digits='currency', readonly=True,
+        help="The rest of the remaining value, earned by the clinic under "
+        "the refund policy.")
+
+
+class Discharge(GroupWizardMixin, Wizard):
+    """Discharge a pack with a refund.
+
+    Shows the refund quote of the unused units under the template's policy;
+    once confirmed, refunds it and ends the pack (`Pack.discharge_packs`).
+    """
+    __name__ = 'clinic.pack.discharge'
+    start = StateView('clinic.pack.discharge.start',
+        'clinic_packs.discharge_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Discharge and Refund", 'discharge', 'tryton-ok',
+                default=True),
+            ])
+    discharge = StateTransition()
+
+    def default_start(self, fields):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Employee = pool.get('company.employee')
+        packs = list(self.records)
+        for pack in packs:
+            pack.check_refund()
+        pack = packs[0]
+        with Transaction().set_context(company=pack.company.id):
+            today = Date.today()
+        refundable = sum(
+            (p._refundable_amount() for p in packs), Decimal(0))
+        amount = sum((p.refund_quote for p in packs), Decimal(0))
+        policies = {p.template.refund_policy for p in packs}
+        values = {
+            'pack': pack.id if len(packs) == 1 else None,
+            'company': pack.company.id,
+            'date': today,
+            'policy': policies.pop() if len(policies) == 1 else None,
+            'currency': pack.currency.id,
+            'remaining_amount': refundable,
+            'amount': amount,
+            'revenue': refundable - amount,
+            }
+        if len(packs) == 1:
+            values['remaining'] = pack.remaining_text
+        employee = Transaction().context.get('employee')
+        if employee is not None and Employee(employee).company == pack.company:
+            values['employee'] = employee
+        return values
+
+    def transition_discharge(self):
+        Pack = Pool().get('clinic.pack')
+        Pack.discharge_packs(
+            self.records, self.start.date, self.start.reason,
+            employee=self.start.employee)
+        return 'end'
+
+    def end(self):
+        return 'reload'
