@@ -4,8 +4,8 @@
 from trytond.pool import Pool
 
 from . import (
-    account, balance, configuration, invoice, membership, pack, redemption,
-    report)
+    account, balance, configuration, invoice, ledger, membership, pack,
+    redemption, report)
 
 __all__ = ['register']
 
@@ -19,6 +19,7 @@ def register():
         pack.Template,
         pack.Pack,
         redemption.Redemption,
+        ledger.LiabilityLine,
         report.RollforwardContext,
         report.RollforwardLine,
         report.RollforwardStart,
@@ -39,6 +40,7 @@ def register():
         membership.Move,
         membership.Cron,
         membership.RollforwardLine,
+        membership.LiabilityLine,
         module='clinic_packs_accounting', type_='model',
         depends=['clinic_packs_membership'])
     Pool.register(

@@ -10,7 +10,8 @@ value still owed (G) is the sum of the contract liability lines of the pack
 of its lines on the breakage accrual accounts, so that Σ G at any date is
 the ledger's contract liability less the membership fees and the lines that
 come from no pack.  The accounts are every account the module posted to in
-these roles, not only those configured today (report.followed_accounts).
+these roles, not only those configured today
+(ledger.LiabilityLine.followed_accounts).
 """
 import datetime as dt
 from decimal import Decimal
@@ -27,8 +28,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .access import report_companies
-from .report import (
-    _log_columns, _ref, company_where, followed_accounts, liability_lines)
+from .ledger import company_where, log_columns, origin_id
 
 AGEING = [
     ('expired', "Expired"),
@@ -113,9 +113,11 @@ def pack_balances(date, company=None, companies=None):
             & (holding.depth == t_chain.depth))
         .select(t_chain.pack.as_('pack'), t_chain.ancestor.as_('holder')))
 
-    # The contract liability lines that name the pack, on every account
-    # followed (see report.followed_accounts).
-    lines = liability_lines()
+    # The lines of the net contract liability (see ledger.LiabilityLine),
+    # read once for the four uses below.
+    LiabilityLine = pool.get('clinic.pack.liability.line')
+    lines = With(query=LiabilityLine.table_query())
+    # The contract liability lines that name the pack.
     direct = lines.select(
         lines.pack.as_('pack'),
         Sum(lines.amount).as_('amount'),
@@ -124,7 +126,6 @@ def pack_balances(date, company=None, companies=None):
         group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
     def sold_by():
-        lines = liability_lines()
         return lines.select(
             lines.sale_line.as_('sale_line'),
             Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
@@ -145,13 +146,12 @@ def pack_balances(date, company=None, companies=None):
 
     # The accrual: lines of the pack's moves on the breakage accrual
     # accounts followed.
-    a_lines = liability_lines()
-    accrual = a_lines.select(
-        a_lines.pack.as_('pack'),
-        Sum(-a_lines.amount).as_('amount'),
-        where=(a_lines.pack != Null) & (a_lines.role == 'accrual')
-        & (a_lines.date <= date),
-        group_by=[a_lines.pack])
+    accrual = lines.select(
+        lines.pack.as_('pack'),
+        Sum(-lines.amount).as_('amount'),
+        where=(lines.pack != Null) & (lines.role == 'accrual')
+        & (lines.date <= date),
+        group_by=[lines.pack])
 
     def is_cancelled(pack, sales):
         sold = pack.origin.like('account.invoice.line,%')
@@ -177,8 +177,8 @@ def pack_balances(date, company=None, companies=None):
         .join(holders, 'LEFT', condition=holders.pack == member.id)
         .join(direct, 'LEFT', condition=direct.pack == member.id)
         .join(m_sales, 'LEFT', condition=(
-                member.origin
-                == _ref('account.invoice.line', m_sales.sale_line)))
+                m_sales.sale_line
+                == origin_id(member.origin, 'account.invoice.line')))
         .join(accrual, 'LEFT', condition=accrual.pack == member.id)
         .select(
             m_holder.as_('pack'),
@@ -193,25 +193,24 @@ def pack_balances(date, company=None, companies=None):
     redemption = Redemption.__table__()
     r_move = Move.__table__()
     r_line = Line.__table__()
-    r_followed = followed_accounts()
+    # The contract liability accounts followed (their company's own).
+    followed = [a for a, r in LiabilityLine.followed_roles().items()
+        if r == 'liability']
+    r_followed = r_line.account.in_(followed or [-1])
     recognised = (redemption
         .join(r_move, 'LEFT', condition=(
-                r_move.origin
-                == _ref('clinic.pack.redemption', redemption.id)))
+                origin_id(r_move.origin, 'clinic.pack.redemption')
+                == redemption.id))
         .join(r_line, 'LEFT', condition=r_line.move == r_move.id)
-        .join(r_followed, 'LEFT', condition=(
-                (r_followed.company == r_move.company)
-                & (r_followed.account == r_line.account)
-                & (r_followed.role == 'liability')))
         .select(
             redemption.id.as_('id'),
             redemption.pack.as_('pack'),
             redemption.units.as_('units'),
             redemption.state.as_('state'),
             redemption.date.as_('date'),
-            Min(Case(((r_followed.account != Null) & (r_line.debit > 0),
+            Min(Case((r_followed & (r_line.debit > 0),
                         r_move.date))).as_('done'),
-            Min(Case(((r_followed.account != Null) & (r_line.credit > 0),
+            Min(Case((r_followed & (r_line.credit > 0),
                         r_move.date))).as_('undone'),
             where=redemption.state.in_(['done', 'cancelled']),
             group_by=[redemption.id, redemption.pack, redemption.units,
@@ -249,7 +248,8 @@ def pack_balances(date, company=None, companies=None):
     query = (pack
         .join(template, condition=pack.template == template.id)
         .join(sales, 'LEFT', condition=(
-                pack.origin == _ref('account.invoice.line', sales.sale_line)))
+                sales.sale_line
+                == origin_id(pack.origin, 'account.invoice.line')))
         .join(ends, 'LEFT', condition=ends.pack == pack.id)
         .join(started, 'LEFT', condition=started.pack == pack.id)
         .join(holders, 'LEFT', condition=holders.pack == pack.id)
@@ -322,7 +322,7 @@ def pack_balances(date, company=None, companies=None):
         template.grace_days.as_('grace_days'),
         ended.as_('ended'),
         ageing.as_('ageing'),
-        where=where, with_=[chain])
+        where=where, with_=[chain, lines])
 
 
 def _context_date():
@@ -406,13 +406,24 @@ class Balance(ModelSQL, ModelView):
         query = pack_balances(
             _context_date(), companies=report_companies())
         return query.select(
-            *_log_columns(), *[
+            *log_columns(), *[
                 getattr(query, name) for name in [
                     'id', 'company', 'party', 'template', 'currency',
                     'quantity', 'redeemed_quantity', 'remaining_quantity',
                     'amount', 'unit_value', 'remaining_amount',
                     'breakage_accrued', 'net', 'expiry_date', 'grace_days',
                     'ended', 'ageing']])
+
+    @classmethod
+    def totals(cls, company, date):
+        "Return (Σ G, Σ A) of company's packs at the end of date."
+        packs = pack_balances(date, company.id)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*packs.select(
+                Coalesce(Sum(packs.remaining_amount), 0),
+                Coalesce(Sum(packs.breakage_accrued), 0)))
+        remaining, accrued = cursor.fetchone()
+        return Decimal(remaining), Decimal(accrued)
 
     def get_rec_name(self, name):
         return self.pack.rec_name if self.pack else str(self.id)
@@ -481,7 +492,7 @@ class PartyBalance(ModelSQL, ModelView):
                     else_=zero))
         return packs.select(
             packs.party.as_('id'),
-            *_log_columns(),
+            *log_columns(),
             packs.company.as_('company'),
             packs.party.as_('party'),
             packs.currency.as_('currency'),
@@ -499,10 +510,4 @@ class PartyBalance(ModelSQL, ModelView):
 
 def pack_totals(company, date):
     "Return (Σ G, Σ A) of company's packs at the end of date."
-    packs = pack_balances(date, company.id)
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*packs.select(
-            Coalesce(Sum(packs.remaining_amount), 0),
-            Coalesce(Sum(packs.breakage_accrued), 0)))
-    remaining, accrued = cursor.fetchone()
-    return Decimal(remaining), Decimal(accrued)
+    return Pool().get('clinic.pack.balance').totals(company, date)

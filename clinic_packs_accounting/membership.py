@@ -13,6 +13,9 @@ import calendar
 import datetime as dt
 from decimal import Decimal
 
+from sql import Null
+from sql.conditionals import Coalesce
+
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.modules.clinic_packs import value
@@ -23,6 +26,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import PackPostingError, PlanSellingPriceError
+from .ledger import origin_id, ref
 
 
 def month_end(date):
@@ -551,3 +555,73 @@ class RollforwardLine(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(1, ('plan', 'ASC NULLS LAST'))
+
+
+class LiabilityLine(metaclass=PoolMeta):
+    "The membership fees on the contract liability, by period and plan."
+    __name__ = 'clinic.pack.liability.line'
+
+    plan = fields.Many2One('clinic.membership.plan', "Membership Plan")
+    period = fields.Many2One('clinic.membership.period', "Membership Period")
+
+    @classmethod
+    def _joins(cls):
+        pool = Pool()
+        Period = pool.get('clinic.membership.period')
+        Membership = pool.get('clinic.membership')
+        from_item, tables = super()._joins()
+        invoice_line, credited = tables['invoice_line'], tables['credited']
+        move, pack_id = tables['move'], tables['pack_id']
+        fee_period = Period.__table__()
+        moved_period = Period.__table__()
+        period = tables['period'] = Period.__table__()
+        membership = tables['membership'] = Membership.__table__()
+        from_item = (from_item
+            # The fee line, its refund and the credit notes of the fee line.
+            .join(fee_period, 'LEFT', condition=(
+                    (fee_period.id == Coalesce(
+                            origin_id(invoice_line.origin, Period.__name__),
+                            origin_id(credited.origin, Period.__name__)))
+                    & (pack_id == Null)))
+            .join(moved_period, 'LEFT', condition=(
+                    (moved_period.id
+                        == origin_id(move.origin, Period.__name__))
+                    & (pack_id == Null)))
+            .join(period, 'LEFT', condition=(
+                    period.id == Coalesce(fee_period.id, moved_period.id)))
+            .join(membership, 'LEFT', condition=(
+                    period.membership == membership.id)))
+        return from_item, tables
+
+    @classmethod
+    def _kinds(cls, tables):
+        period, credited = tables['period'], tables['credited']
+        move, amount = tables['move'], tables['amount']
+        in_period = period.id != Null
+        return super()._kinds(tables) + [
+            (in_period & (credited.id != Null), 'cancellation'),
+            (in_period & (move.pack_posting == 'allotment'), 'billing'),
+            (in_period & (move.pack_posting == 'revenue'), 'revenue'),
+            (in_period & (amount > 0), 'billing'),
+            (in_period, 'refund'),
+            ]
+
+    @classmethod
+    def _contracts(cls, tables):
+        period = tables['period']
+        return super()._contracts(tables) + [
+            (period.id != Null, ref('clinic.membership.period', period.id)),
+            ]
+
+    @classmethod
+    def _columns(cls, tables):
+        columns = super()._columns(tables)
+        columns['plan'] = tables['membership'].plan
+        columns['period'] = tables['period'].id
+        return columns
+
+    @classmethod
+    def _followed_sale(cls, invoice_line, credited, template):
+        return (super()._followed_sale(invoice_line, credited, template)
+            | invoice_line.origin.like('clinic.membership.period,%')
+            | credited.origin.like('clinic.membership.period,%'))

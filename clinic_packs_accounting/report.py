@@ -2,14 +2,11 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
 from sql import Cast, Literal, Null, Union, With
-from sql.functions import CurrentTimestamp
-from sql.aggregate import Max, Min, Sum
+from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce
-from sql.operators import Concat
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -19,329 +16,21 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .access import check_report_company, report_companies
+from .ledger import company_where, log_columns, pack_contract
 from .opening import contract_figures, value_from_opening
-
-KINDS = [
-    ('billing', "Billing"),
-    ('cancellation', "Cancellation"),
-    ('revenue', "Service Revenue"),
-    ('accrual', "Breakage Accrued"),
-    ('breakage', "Breakage"),
-    ('refund', "Refund"),
-    ('unclaimed', "Unclaimed Property"),
-    ('transfer', "Merge Transfer"),
-    ('other', "Other"),
-    ]
-
-
-def _ref(model, column):
-    return Concat(model + ',', Cast(column, 'VARCHAR'))
-
-
-def _log_columns():
-    "The columns every Tryton model reads, for a table query."
-    return [
-        Literal(0).as_('create_uid'),
-        CurrentTimestamp().as_('create_date'),
-        Literal(Null).as_('write_uid'),
-        Literal(Null).as_('write_date'),
-        ]
-
-
-def pack_contract(pack):
-    "The contract of pack (a table): the invoice line that sold it or itself."
-    return Case((pack.origin.like('account.invoice.line,%'), pack.origin),
-        else_=_ref('clinic.pack', pack.id))
-
-
-def company_where(column, companies):
-    """Return the condition that column is one of companies, or None when
-    companies is None (the root user reporting on every company)."""
-    if companies is None:
-        return None
-    if not companies:
-        return Literal(False)
-    return column.in_(list(companies))
-
-
-def membership_installed():
-    "Whether clinic_packs_membership is activated in the current pool."
-    try:
-        Pool().get('clinic.membership.period')
-    except KeyError:
-        return False
-    return True
-
-
-def followed_accounts():
-    """Return a query of the accounts the reports follow, per company.
-
-    Columns: company, account and role: 'liability' (contract liability)
-    or 'accrual' (breakage accrual, its contra account).  They are the
-    accounts configured today and every account the module posted to in
-    these roles, so that history on an account configured before stays in
-    the reports (doc/accounting.md, "Accounts followed"):
-
-    - liability: the invoice move lines of pack sales, membership fees and
-      their credit notes (the invoice posts them to the contract
-      liability), the lines of the allotment allocations and the debit
-      lines, off the income statement, of the module's own recognition
-      moves (service revenue, breakage, unclaimed property all debit the
-      liability; a reversal takes the accounts of the move it reverses);
-    - accrual: the lines off the income statement of the accrual catch-up
-      moves and the credit lines off the income statement of the expiry
-      breakage moves (the accrual they release).
-
-    An account found in both roles is followed as a contract liability.
-    """
-    pool = Pool()
-    Line = pool.get('account.move.line')
-    Move = pool.get('account.move')
-    Account = pool.get('account.account')
-    AccountType = pool.get('account.account.type')
-    Configuration = pool.get('clinic.pack.account.configuration')
-    InvoiceLine = pool.get('account.invoice.line')
-    Template = pool.get('clinic.pack.template')
-
-    configuration = Configuration.__table__()
-    queries = [
-        configuration.select(
-            configuration.company.as_('company'),
-            configuration.contract_liability_account.as_('account'),
-            Literal('liability').as_('role')),
-        configuration.select(
-            configuration.company.as_('company'),
-            configuration.breakage_accrual_account.as_('account'),
-            Literal('accrual').as_('role')),
-        ]
-
-    # The invoices' lines of pack sales, fees and their credit notes.
-    line = Line.__table__()
-    move = Move.__table__()
-    invoice_line = InvoiceLine.__table__()
-    credited = InvoiceLine.__table__()
-    template = Template.__table__()
-    sale = ((template.id != Null)
-        | invoice_line.origin.like('clinic.pack,%'))
-    if membership_installed():
-        sale |= (invoice_line.origin.like('clinic.membership.period,%')
-            | credited.origin.like('clinic.membership.period,%'))
-    queries.append((line
-            .join(move, condition=line.move == move.id)
-            .join(invoice_line, condition=(
-                    line.origin == _ref('account.invoice.line',
-                        invoice_line.id)))
-            .join(credited, 'LEFT', condition=(
-                    invoice_line.origin
-                    == _ref('account.invoice.line', credited.id)))
-            .join(template, 'LEFT', condition=(
-                    (template.product == invoice_line.product)
-                    & (template.company == move.company)))
-            .select(
-                move.company.as_('company'),
-                line.account.as_('account'),
-                Literal('liability').as_('role'),
-                where=move.origin.like('account.invoice,%') & sale)))
-
-    # The module's own moves.
-    line = Line.__table__()
-    move = Move.__table__()
-    account = Account.__table__()
-    type_ = AccountType.__table__()
-    own = (line
-        .join(move, condition=line.move == move.id)
-        .join(account, condition=line.account == account.id)
-        .join(type_, 'LEFT', condition=account.type == type_.id))
-    original = (move.pack_posting != Null) & (line.origin == Null)
-    off_income = Coalesce(type_.statement, '') != 'income'
-    role = Case(
-        (move.pack_posting == 'allotment', 'liability'),
-        (original & off_income & (line.debit > 0)
-            & move.pack_posting.in_(['revenue', 'breakage', 'unclaimed']),
-            'liability'),
-        (original & off_income & (move.pack_posting == 'accrual'),
-            'accrual'),
-        (original & off_income & (line.credit > 0)
-            & (move.pack_posting == 'breakage'), 'accrual'),
-        else_=Null)
-    queries.append(own.select(
-            move.company.as_('company'),
-            line.account.as_('account'),
-            role.as_('role'),
-            where=(move.pack_posting != Null) & (role != Null)))
-
-    union = Union(*queries, all_=True)
-    # 'liability' > 'accrual': an account in both roles is a liability.
-    return union.select(
-        union.company.as_('company'),
-        union.account.as_('account'),
-        Max(union.role).as_('role'),
-        where=union.account != Null,
-        group_by=[union.company, union.account])
 
 
 def liability_lines():
-    """Return a query of the move lines on the net contract liability: the
-    contract liability and breakage accrual accounts followed (see
-    followed_accounts).
-
-    Columns: id (move line), company, date, account, role ('liability' or
-    'accrual'), amount (credit - debit, so an increase of the net liability
-    is positive: the accrual, a debit balance, lowers it), kind (see
-    KINDS), template, plan (membership plan), contract (the invoice line
-    that sold the pack, the pack or the membership period), pack (the pack
-    the line is for, if it names one), sale_line (the invoice line of a
-    pack sale or its credit note, shared by the packs it issued) and period
-    (membership period).
-
-    The kind comes from the origin: an invoice line of a pack product
-    (billing or, debited, cancellation), a credit note line of a pack
-    (refund), a redemption or a pack move (by its pack_posting: the
-    accrual catch-up is "accrual", the expiry and the accrual it releases
-    are "breakage"), a membership fee, its refund, its credit notes
-    (cancellation) and its recognition, the allocation of a fee to
-    allotment packs (billing moved from the fee to the packs); anything
-    else, such as a manual journal line, is "other" and is an exception to
-    reconcile.
-    """
-    pool = Pool()
-    Line = pool.get('account.move.line')
-    Move = pool.get('account.move')
-    InvoiceLine = pool.get('account.invoice.line')
-    Redemption = pool.get('clinic.pack.redemption')
-    Pack = pool.get('clinic.pack')
-    Template = pool.get('clinic.pack.template')
-
-    # The accounts followed, read once: a subquery in each use of the
-    # lines would scan the ledger again.
-    cursor = Transaction().connection.cursor()
-    followed = followed_accounts()
-    cursor.execute(*followed.select(followed.account, followed.role))
-    roles = dict(cursor)
-    accounts = {
-        role: [a for a, r in roles.items() if r == role] or [-1]
-        for role in ['liability', 'accrual']}
-
-    line = Line.__table__()
-    move = Move.__table__()
-    invoice_line = InvoiceLine.__table__()
-    credited = InvoiceLine.__table__()
-    sale_line = InvoiceLine.__table__()
-    refunded = Pack.__table__()
-    redemption = Redemption.__table__()
-    redeemed = Pack.__table__()
-    posted = Pack.__table__()
-    allotted = Pack.__table__()
-    pack = Pack.__table__()
-    template = Template.__table__()
-
-    sold = template.select(
-        template.product, template.company,
-        Min(template.id).as_('template'),
-        group_by=[template.product, template.company])
-    pack_id = Coalesce(refunded.id, redeemed.id, allotted.id, posted.id)
-    sale_line_id = Coalesce(credited.id, invoice_line.id)
-    amount = line.credit - line.debit
-
-    query = (line
-        .join(move, condition=line.move == move.id)
-        .join(invoice_line, 'LEFT', condition=(
-                line.origin == _ref('account.invoice.line', invoice_line.id)))
-        .join(credited, 'LEFT', condition=(
-                invoice_line.origin
-                == _ref('account.invoice.line', credited.id)))
-        .join(refunded, 'LEFT', condition=(
-                invoice_line.origin == _ref('clinic.pack', refunded.id)))
-        .join(redemption, 'LEFT', condition=(
-                move.origin
-                == _ref('clinic.pack.redemption', redemption.id)))
-        .join(redeemed, 'LEFT', condition=redemption.pack == redeemed.id)
-        .join(allotted, 'LEFT', condition=(
-                line.origin == _ref('clinic.pack', allotted.id)))
-        .join(posted, 'LEFT', condition=(
-                (move.origin == _ref('clinic.pack', posted.id))
-                & (move.pack_posting != Null)))
-        .join(pack, 'LEFT', condition=pack.id == pack_id)
-        .join(sale_line, 'LEFT', condition=(
-                (sale_line.id == sale_line_id) & (pack_id == Null)))
-        .join(sold, 'LEFT', condition=(
-                (sold.product == sale_line.product)
-                & (sold.company == move.company))))
-    is_sale = (sale_line.id != Null) & (sold.template != Null)
-    kinds = [
-        (refunded.id != Null, 'refund'),
-        (is_sale & (amount > 0), 'billing'),
-        (is_sale, 'cancellation'),
-        ((pack.id != Null) & (move.pack_posting == 'allotment'), 'billing'),
-        ((pack.id != Null) & (move.pack_posting == 'revenue'), 'revenue'),
-        ((pack.id != Null) & (move.pack_posting == 'accrual'), 'accrual'),
-        ((pack.id != Null) & (move.pack_posting == 'breakage'), 'breakage'),
-        ((pack.id != Null) & (move.pack_posting == 'unclaimed'),
-            'unclaimed'),
-        ]
-    contracts = [
-        (pack.id != Null, pack_contract(pack)),
-        (is_sale, _ref('account.invoice.line', sale_line.id)),
-        ]
-    period_id = plan = Cast(Literal(None), 'INTEGER')
-    if membership_installed():
-        Period = pool.get('clinic.membership.period')
-        Membership = pool.get('clinic.membership')
-        fee_period = Period.__table__()
-        moved_period = Period.__table__()
-        period = Period.__table__()
-        membership = Membership.__table__()
-        period_ref = _ref('clinic.membership.period', period.id)
-        query = (query
-            # The fee line, its refund and the credit notes of the fee line.
-            .join(fee_period, 'LEFT', condition=(
-                    (pack_id == Null)
-                    & ((invoice_line.origin == _ref(
-                                'clinic.membership.period', fee_period.id))
-                        | (credited.origin == _ref(
-                                'clinic.membership.period',
-                                fee_period.id)))))
-            .join(moved_period, 'LEFT', condition=(
-                    (pack_id == Null)
-                    & (move.origin == _ref(
-                            'clinic.membership.period', moved_period.id))))
-            .join(period, 'LEFT', condition=(
-                    period.id == Coalesce(fee_period.id, moved_period.id)))
-            .join(membership, 'LEFT', condition=(
-                    period.membership == membership.id)))
-        period_id, plan = period.id, membership.plan
-        in_period = period.id != Null
-        kinds += [
-            (in_period & (credited.id != Null), 'cancellation'),
-            (in_period & (move.pack_posting == 'allotment'), 'billing'),
-            (in_period & (move.pack_posting == 'revenue'), 'revenue'),
-            (in_period & (amount > 0), 'billing'),
-            (in_period, 'refund'),
-            ]
-        contracts.append((in_period, period_ref))
-    kind = Case(*kinds, else_='other')
-    contract = Case(*contracts, else_=_ref('account.move.line', line.id))
-    return query.select(
-        line.id.as_('id'),
-        move.company.as_('company'),
-        move.date.as_('date'),
-        line.account.as_('account'),
-        Case((line.account.in_(accounts['liability']), 'liability'),
-            else_='accrual').as_('role'),
-        amount.as_('amount'),
-        kind.as_('kind'),
-        Coalesce(pack.template, sold.template).as_('template'),
-        plan.as_('plan'),
-        contract.as_('contract'),
-        pack.id.as_('pack'),
-        Case((is_sale, sale_line.id),
-            else_=Cast(Literal(None), 'INTEGER')).as_('sale_line'),
-        period_id.as_('period'),
-        where=line.account.in_(accounts['liability'] + accounts['accrual']))
+    """Return the lines of the net contract liability as a common table
+    expression (see ledger.LiabilityLine): a query that reads them more than
+    once evaluates them once."""
+    LiabilityLine = Pool().get('clinic.pack.liability.line')
+    return With(query=LiabilityLine.table_query())
 
 
-def merge_transfers():
-    """Return a query of the value merges moved between contracts.
+def merge_transfers(lines):
+    """Return a query of the value merges moved between contracts, reading
+    the liability lines from lines.
 
     A merge posts nothing, so the ledger keeps a source pack's value on the
     contract that billed it while the merged pack's uses post to its own.
@@ -374,7 +63,6 @@ def merge_transfers():
         .join(tree, condition=t_up.merged_into == tree.member)
         .select(tree.pack, t_up.id))
     tree.query.all_ = True
-    lines = liability_lines()
     accrual = lines.select(
         lines.pack.as_('pack'),
         Sum(-lines.amount).as_('amount'),
@@ -412,14 +100,13 @@ def merge_transfers():
         rows(merged, source, net), all_=True)
 
 
-def movements():
+def movements(lines):
     """Return a query of what moves the contract liability of each contract:
-    the liability lines and the merge transfers.
+    the liability lines (read from lines) and the merge transfers.
 
     Columns: company, date, amount, kind, template, plan and contract.
     """
-    lines = liability_lines()
-    transfers = merge_transfers()
+    transfers = merge_transfers(lines)
     columns = ['company', 'date', 'amount', 'kind', 'template', 'plan',
         'contract']
     return Union(
@@ -543,7 +230,8 @@ class RollforwardLine(ModelSQL, ModelView):
         company and dates (see the fields) with its template or plan."""
         context = Transaction().context
         from_date = context.get('from_date') or dt.date.min
-        lines = movements()
+        liability = liability_lines()
+        lines = movements(liability)
         # The amounts' own scale, so that sums of nothing read 0.00.
         zero = lines.amount * 0
 
@@ -568,7 +256,8 @@ class RollforwardLine(ModelSQL, ModelView):
             Sum(lines.amount).as_('closing'),
             where=cls._where(lines),
             group_by=[
-                lines.company, lines.template, lines.plan, lines.contract])
+                lines.company, lines.template, lines.plan, lines.contract],
+            with_=[liability])
 
     @classmethod
     def table_query(cls):
@@ -580,7 +269,7 @@ class RollforwardLine(ModelSQL, ModelView):
             .join(company, condition=contracts.company == company.id)
             .select(
                 contracts.row.as_('id'),
-                *_log_columns(),
+                *log_columns(),
                 contracts.company.as_('company'),
                 contracts.template.as_('template'),
                 contracts.plan.as_('plan'),
@@ -610,14 +299,16 @@ class RollforwardLine(ModelSQL, ModelView):
         from_date = context.get('from_date') or dt.date.min
         to_date = context.get('to_date') or dt.date.max
         cursor = Transaction().connection.cursor()
-        lines = movements()
+        liability = liability_lines()
+        lines = movements(liability)
         in_period = Case((lines.date >= from_date, 1), else_=0)
         cursor.execute(*lines.select(
                 cls._row(lines), lines.contract, lines.kind, in_period,
                 Sum(lines.amount),
                 where=cls._where(lines),
                 group_by=[cls._row(lines), lines.contract, lines.kind,
-                    in_period]))
+                    in_period],
+                with_=[liability]))
         rows, summed = {}, []
         for row, contract, kind, in_period_, amount in cursor:
             rows[contract] = row
@@ -625,19 +316,37 @@ class RollforwardLine(ModelSQL, ModelView):
             summed.append(
                 (contract, kind, bool(in_period_), Decimal(str(amount))))
         opening, earned = contract_figures(summed)
-        transfers = merge_transfers()
-        where = ((transfers.amount < 0)
-            & (transfers.date >= from_date) & (transfers.date <= to_date))
-        in_companies = company_where(transfers.company, report_companies())
-        if in_companies is not None:
-            where &= in_companies
-        cursor.execute(*transfers.select(
-                transfers.contract, transfers.other, -transfers.amount,
-                where=where, order_by=[transfers.event.asc]))
-        used = value_from_opening(opening, earned,
-            [(s, m, Decimal(str(a))) for s, m, a in cursor])
+        merges = []
+        # The merges read the liability lines again: only when there are.
+        if cls._has_merges():
+            liability = liability_lines()
+            transfers = merge_transfers(liability)
+            where = ((transfers.amount < 0)
+                & (transfers.date >= from_date)
+                & (transfers.date <= to_date))
+            in_companies = company_where(
+                transfers.company, report_companies())
+            if in_companies is not None:
+                where &= in_companies
+            cursor.execute(*transfers.select(
+                    transfers.contract, transfers.other, -transfers.amount,
+                    where=where, order_by=[transfers.event.asc],
+                    with_=[liability]))
+            merges = [(s, m, Decimal(str(a))) for s, m, a in cursor]
+        used = value_from_opening(opening, earned, merges)
         return {c: (rows[c], opening[c], earned[c], used.get(c, Decimal(0)))
             for c in rows}
+
+    @classmethod
+    def _has_merges(cls):
+        "Whether a pack was ever merged (with a value moved)."
+        Event = Pool().get('clinic.pack.event')
+        event = Event.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*event.select(Literal(1),
+                where=(event.type == 'merge') & (event.amount != Null),
+                limit=1))
+        return bool(cursor.fetchone())
 
     @classmethod
     def get_revenue_from_opening(cls, lines, name):
@@ -662,7 +371,8 @@ class Rollforward(Wizard):
     merges (+ other lines) = closing, per pack template and membership
     plan, from the ledger, so the closing is the balance of the contract
     liability accounts less that of the breakage accrual accounts at the
-    end date, on every account followed (see followed_accounts).
+    end date, on every account followed (see
+    ledger.LiabilityLine.followed_accounts).
     """
     __name__ = 'clinic.pack.liability.rollforward'
     start = StateView('clinic.pack.liability.rollforward.start',
@@ -719,14 +429,14 @@ class ExceptionLine(ModelSQL, ModelView):
             where &= in_companies
         return lines.select(
             lines.id.as_('id'),
-            *_log_columns(),
+            *log_columns(),
             lines.company.as_('company'),
             lines.id.as_('move_line'),
             lines.date.as_('date'),
             lines.account.as_('account'),
             lines.role.as_('role'),
             lines.amount.as_('amount'),
-            where=where)
+            where=where, with_=[lines])
 
 
 class ReconcileStart(ModelView):
@@ -797,9 +507,10 @@ class Reconcile(Wizard):
     The balance of the contract liability accounts at the date is compared
     with Σ G over the packs then plus the membership fees not yet earned,
     and the breakage accrual accounts with Σ A, on every account followed
-    (see followed_accounts); lines on them that come from no pack (a manual
-    journal line, say) are listed as exceptions.  The packs' balances are
-    those at the date (see Pack Balances), so any past date reconciles.
+    (see ledger.LiabilityLine.followed_accounts); lines on them that come
+    from no pack (a manual journal line, say) are listed as exceptions.  The
+    packs' balances are those at the date (see Pack Balances), so any past
+    date reconciles.
     """
     __name__ = 'clinic.pack.liability.reconcile'
     start = StateView('clinic.pack.liability.reconcile.start',
@@ -830,14 +541,11 @@ def ledger_balances(company, date):
     """Return the ledger's (contract liability, breakage accrual) of company
     at the end of date: the credit balance of the contract liability
     accounts and the debit balance of the breakage accrual accounts
-    followed (see followed_accounts)."""
+    followed (see ledger.LiabilityLine.followed_accounts)."""
     pool = Pool()
     Account = pool.get('account.account')
-    followed = followed_accounts()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*followed.select(followed.account, followed.role,
-            where=followed.company == company.id))
-    roles = dict(cursor)
+    LiabilityLine = pool.get('clinic.pack.liability.line')
+    roles = LiabilityLine.followed_roles(company)
     balances = {'liability': Decimal(0), 'accrual': Decimal(0)}
     with Transaction().set_context(company=company.id, date=date):
         for account in Account.browse(list(roles)):
@@ -849,13 +557,12 @@ def reconcile(company, date):
     """Return the reconciliation of company's contract liability at date.
 
     The ledger's balance at the end of date is compared with the packs'
-    balances then (Σ G, see balance.pack_balances), the membership fees
-    not yet earned and the lines from no pack (exceptions); the breakage
+    balances then (Σ G, see clinic.pack.balance), the membership fees not
+    yet earned and the lines from no pack (exceptions); the breakage
     accrual with Σ A and the lines from no pack on it.
     """
     pool = Pool()
-    Exception_ = pool.get('clinic.pack.liability.exception')
-    from .balance import pack_totals
+    Balance = pool.get('clinic.pack.balance')
     # The wizard runs without record rules and reads the ledger directly.
     check_report_company(company)
     currency = company.currency
@@ -865,14 +572,9 @@ def reconcile(company, date):
         'date': date,
         }
     ledger, ledger_accrual = ledger_balances(company, date)
-    packs, packs_accrual = pack_totals(company, date)
-    fees = membership_fees(company, date)
-    with Transaction().set_context(company=company.id, date=date):
-        exceptions = Exception_.search([])
-    exceptions_amount = sum((e.amount for e in exceptions
-            if e.role == 'liability'), Decimal(0))
-    accrual_exceptions = -sum((e.amount for e in exceptions
-            if e.role == 'accrual'), Decimal(0))
+    packs, packs_accrual = Balance.totals(company, date)
+    fees, exceptions_amount, accrual_exceptions, exception_count = (
+        unmatched(company, date))
     result.update({
             'ledger': currency.round(ledger),
             'packs': currency.round(packs),
@@ -885,21 +587,34 @@ def reconcile(company, date):
             'accrual_exceptions': currency.round(accrual_exceptions),
             'accrual_difference': currency.round(
                 ledger_accrual - packs_accrual - accrual_exceptions),
-            'exception_count': len(exceptions),
+            'exception_count': exception_count,
             })
     return result
 
 
-def membership_fees(company, date):
-    "Return the membership fees on the contract liability at end of date."
-    if not membership_installed():
-        return Decimal(0)
+def unmatched(company, date):
+    """Return what of company's net contract liability at the end of date
+    no pack holds: the membership fees on the contract liability, the
+    exceptions on it (lines from no pack, credit - debit) and on the
+    breakage accrual (debit - credit) and the number of exception lines,
+    in one pass over the lines (the Exceptions list shows the same
+    lines)."""
     lines = liability_lines()
+    zero = lines.amount * 0
+    other = lines.kind == 'other'
+
+    def total(condition, amount=lines.amount):
+        return Coalesce(Sum(Case((condition, amount), else_=zero)), 0)
     cursor = Transaction().connection.cursor()
     cursor.execute(*lines.select(
-            Coalesce(Sum(lines.amount), 0),
-            where=(lines.period != Null) & (lines.pack == Null)
-            & (lines.role == 'liability')
-            & (lines.company == company.id) & (lines.date <= date)))
-    amount, = cursor.fetchone()
-    return Decimal(amount)
+            total((lines.period != Null) & (lines.pack == Null)
+                & (lines.role == 'liability')),
+            total(other & (lines.role == 'liability')),
+            total(other & (lines.role == 'accrual'), -lines.amount),
+            Count(Case((other, lines.id))),
+            where=(lines.company == company.id) & (lines.date <= date),
+            with_=[lines]))
+    fees, exceptions, accrual_exceptions, count = cursor.fetchone()
+    # SQLite sums numerics as floats.
+    return (Decimal(str(fees)), Decimal(str(exceptions)),
+        Decimal(str(accrual_exceptions)), count)

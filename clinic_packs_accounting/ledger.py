@@ -1,0 +1,388 @@
+# This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+"""The lines of the net contract liability: the one query the roll-forward,
+the balances and the reconciliation read.
+
+Like the host's sale_reporting, the query is a reporting model whose
+joins, columns, kinds and contracts are class methods that a module
+extends (clinic_packs_accounting's membership part adds the fees that
+way).  Move lines are joined to their origins by integer ids read out of
+the references, so that the joins are hash joins on ids rather than
+comparisons of built text.
+"""
+from weakref import WeakKeyDictionary
+
+from sql import Cast, Literal, Null, Union
+from sql.aggregate import Max, Min
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp, Substring
+from sql.operators import Concat
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+KINDS = [
+    ('billing', "Billing"),
+    ('cancellation', "Cancellation"),
+    ('revenue', "Service Revenue"),
+    ('accrual', "Breakage Accrued"),
+    ('breakage', "Breakage"),
+    ('refund', "Refund"),
+    ('unclaimed', "Unclaimed Property"),
+    ('transfer', "Merge Transfer"),
+    ('other', "Other"),
+    ]
+ROLES = [
+    ('liability', "Contract Liability"),
+    ('accrual', "Breakage Accrual"),
+    ]
+
+
+def ref(model, column):
+    "The reference to the record of model whose id is column."
+    return Concat(model + ',', Cast(column, 'VARCHAR'))
+
+
+def origin_id(column, model):
+    """The id of the record of model that the reference column names, or
+    null when it names another model's."""
+    return Case((column.like(model + ',%'),
+            Cast(Substring(column, len(model) + 2), 'INTEGER')),
+        else_=Null)
+
+
+def log_columns():
+    "The columns every Tryton model reads, for a table query."
+    return [
+        Literal(0).as_('create_uid'),
+        CurrentTimestamp().as_('create_date'),
+        Literal(Null).as_('write_uid'),
+        Literal(Null).as_('write_date'),
+        ]
+
+
+def company_where(column, companies):
+    """Return the condition that column is one of companies, or None when
+    companies is None (the root user reporting on every company)."""
+    if companies is None:
+        return None
+    if not companies:
+        return Literal(False)
+    return column.in_(list(companies))
+
+
+def pack_contract(pack):
+    "The contract of pack (a table): the invoice line that sold it or itself."
+    return Case((pack.origin.like('account.invoice.line,%'), pack.origin),
+        else_=ref('clinic.pack', pack.id))
+
+
+# The followed accounts' roles read by each transaction (see
+# LiabilityLine.followed_roles).
+_followed_roles = WeakKeyDictionary()
+
+
+class LiabilityLine(ModelSQL, ModelView):
+    """Contract Liability Line
+
+    A move line on the net contract liability: on a contract liability or
+    breakage accrual account followed (see followed_accounts), with the
+    contract, pack, template and kind of movement it is for.
+    """
+    __name__ = 'clinic.pack.liability.line'
+
+    company = fields.Many2One('company.company', "Company")
+    move_line = fields.Many2One('account.move.line', "Move Line")
+    date = fields.Date("Date")
+    account = fields.Many2One('account.account', "Account")
+    role = fields.Selection(ROLES, "Role")
+    amount = fields.Numeric("Amount", digits=(16, 2),
+        help="Credit minus debit: what the line adds to the net contract "
+        "liability (a debit on the breakage accrual account lowers it).")
+    kind = fields.Selection(KINDS, "Kind")
+    template = fields.Many2One('clinic.pack.template', "Pack Template")
+    contract = fields.Char("Contract",
+        help="The invoice line that sold the pack, the pack, or another "
+        "module's contract (a membership period).")
+    pack = fields.Many2One('clinic.pack', "Pack")
+    sale_line = fields.Many2One('account.invoice.line', "Sale Line",
+        help="The invoice line of a pack sale or its credit note, shared by "
+        "the packs it issued.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        from_item, tables = cls._joins()
+        return from_item.select(
+            *log_columns(),
+            *(c.as_(n) for n, c in cls._columns(tables).items()),
+            where=cls._where(tables))
+
+    @classmethod
+    def _joins(cls):
+        """Return the from item of the query and the tables (and the
+        expressions on them) that _columns, _kinds and _contracts use."""
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Move = pool.get('account.move')
+        InvoiceLine = pool.get('account.invoice.line')
+        Redemption = pool.get('clinic.pack.redemption')
+        Pack = pool.get('clinic.pack')
+        Template = pool.get('clinic.pack.template')
+
+        t = {}
+        line = t['line'] = Line.__table__()
+        move = t['move'] = Move.__table__()
+        invoice_line = t['invoice_line'] = InvoiceLine.__table__()
+        credited = t['credited'] = InvoiceLine.__table__()
+        sale_line = t['sale_line'] = InvoiceLine.__table__()
+        refunded = t['refunded'] = Pack.__table__()
+        redemption = t['redemption'] = Redemption.__table__()
+        redeemed = t['redeemed'] = Pack.__table__()
+        posted = t['posted'] = Pack.__table__()
+        allotted = t['allotted'] = Pack.__table__()
+        pack = t['pack'] = Pack.__table__()
+        template = Template.__table__()
+
+        sold = t['sold'] = template.select(
+            template.product, template.company,
+            Min(template.id).as_('template'),
+            group_by=[template.product, template.company])
+        pack_id = t['pack_id'] = Coalesce(
+            refunded.id, redeemed.id, allotted.id, posted.id)
+        sale_line_id = Coalesce(credited.id, invoice_line.id)
+        t['amount'] = line.credit - line.debit
+
+        from_item = (line
+            .join(move, condition=line.move == move.id)
+            .join(invoice_line, 'LEFT', condition=(
+                    invoice_line.id
+                    == origin_id(line.origin, 'account.invoice.line')))
+            .join(credited, 'LEFT', condition=(
+                    credited.id
+                    == origin_id(invoice_line.origin, 'account.invoice.line')))
+            .join(refunded, 'LEFT', condition=(
+                    refunded.id
+                    == origin_id(invoice_line.origin, 'clinic.pack')))
+            .join(redemption, 'LEFT', condition=(
+                    redemption.id
+                    == origin_id(move.origin, 'clinic.pack.redemption')))
+            .join(redeemed, 'LEFT', condition=redemption.pack == redeemed.id)
+            .join(allotted, 'LEFT', condition=(
+                    allotted.id == origin_id(line.origin, 'clinic.pack')))
+            .join(posted, 'LEFT', condition=(
+                    (posted.id == origin_id(move.origin, 'clinic.pack'))
+                    & (move.pack_posting != Null)))
+            .join(pack, 'LEFT', condition=pack.id == pack_id)
+            .join(sale_line, 'LEFT', condition=(
+                    (sale_line.id == sale_line_id) & (pack_id == Null)))
+            .join(sold, 'LEFT', condition=(
+                    (sold.product == sale_line.product)
+                    & (sold.company == move.company))))
+        t['is_sale'] = (sale_line.id != Null) & (sold.template != Null)
+        return from_item, t
+
+    @classmethod
+    def _kinds(cls, tables):
+        """Return the (condition, kind) of the lines, the first that holds
+        wins; a line none holds for is "other" (an exception)."""
+        refunded, pack = tables['refunded'], tables['pack']
+        move = tables['move']
+        is_sale, amount = tables['is_sale'], tables['amount']
+        kinds = [
+            (refunded.id != Null, 'refund'),
+            (is_sale & (amount > 0), 'billing'),
+            (is_sale, 'cancellation'),
+            ]
+        for posting, kind in [
+                ('allotment', 'billing'), ('revenue', 'revenue'),
+                ('accrual', 'accrual'), ('breakage', 'breakage'),
+                ('unclaimed', 'unclaimed')]:
+            kinds.append(
+                ((pack.id != Null) & (move.pack_posting == posting), kind))
+        return kinds
+
+    @classmethod
+    def _contracts(cls, tables):
+        """Return the (condition, contract) of the lines, the first that
+        holds wins; a line none holds for is its own contract."""
+        pack, sale_line = tables['pack'], tables['sale_line']
+        return [
+            (pack.id != Null, pack_contract(pack)),
+            (tables['is_sale'], ref('account.invoice.line', sale_line.id)),
+            ]
+
+    @classmethod
+    def _columns(cls, tables):
+        "Return the columns of the query by name."
+        line, move = tables['line'], tables['move']
+        pack, sold = tables['pack'], tables['sold']
+        accounts = cls.followed_roles()
+        liability = [a for a, r in accounts.items() if r == 'liability']
+        null = Cast(Literal(None), 'INTEGER')
+        return {
+            'id': line.id,
+            'company': move.company,
+            'move_line': line.id,
+            'date': move.date,
+            'account': line.account,
+            'role': Case((line.account.in_(liability or [-1]), 'liability'),
+                else_='accrual'),
+            'amount': tables['amount'],
+            'kind': Case(*cls._kinds(tables), else_='other'),
+            'template': Coalesce(pack.template, sold.template),
+            'plan': null,
+            'contract': Case(*cls._contracts(tables),
+                else_=ref('account.move.line', line.id)),
+            'pack': pack.id,
+            'sale_line': Case((tables['is_sale'], tables['sale_line'].id),
+                else_=null),
+            'period': null,
+            }
+
+    @classmethod
+    def _where(cls, tables):
+        "The lines on the accounts followed."
+        line = tables['line']
+        return line.account.in_(list(cls.followed_roles()) or [-1])
+
+    @classmethod
+    def followed_roles(cls, company=None):
+        """Return the role of each account followed (of company when given).
+
+        Read once per transaction until it writes (its counter changes): a
+        subquery in each use of the lines would scan the ledger again, and
+        a report builds the lines several times."""
+        transaction = Transaction()
+        key = (
+            transaction.counter, None if company is None else int(company))
+        cache = _followed_roles.setdefault(transaction, {})
+        if key not in cache:
+            followed = cls.followed_accounts()
+            cursor = transaction.connection.cursor()
+            where = Literal(True)
+            if company is not None:
+                where = followed.company == int(company)
+            cursor.execute(*followed.select(
+                    followed.account, followed.role, where=where))
+            cache.clear()
+            cache[key] = dict(cursor)
+        return dict(cache[key])
+
+    @classmethod
+    def followed_accounts(cls):
+        """Return a query of the accounts the reports follow, per company.
+
+        Columns: company, account and role: 'liability' (contract liability)
+        or 'accrual' (breakage accrual, its contra account).  They are the
+        accounts configured today and every account the module posted to in
+        these roles, so that history on an account configured before stays
+        in the reports (doc/accounting.md, "Accounts followed"):
+
+        - liability: the invoice move lines of pack sales (and of what
+          _followed_sale adds, such as membership fees) and their credit
+          notes (the invoice posts them to the contract liability), the
+          lines of the allotment allocations and the debit lines, off the
+          income statement, of the module's own recognition moves (service
+          revenue, breakage, unclaimed property all debit the liability; a
+          reversal takes the accounts of the move it reverses);
+        - accrual: the lines off the income statement of the accrual
+          catch-up moves and the credit lines off the income statement of
+          the expiry breakage moves (the accrual they release).
+
+        An account found in both roles is followed as a contract liability.
+        """
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Move = pool.get('account.move')
+        Account = pool.get('account.account')
+        AccountType = pool.get('account.account.type')
+        Configuration = pool.get('clinic.pack.account.configuration')
+        InvoiceLine = pool.get('account.invoice.line')
+        Template = pool.get('clinic.pack.template')
+
+        configuration = Configuration.__table__()
+        queries = [
+            configuration.select(
+                configuration.company.as_('company'),
+                configuration.contract_liability_account.as_('account'),
+                Literal('liability').as_('role')),
+            configuration.select(
+                configuration.company.as_('company'),
+                configuration.breakage_accrual_account.as_('account'),
+                Literal('accrual').as_('role')),
+            ]
+
+        # The invoices' lines of pack sales, fees and their credit notes.
+        line = Line.__table__()
+        move = Move.__table__()
+        invoice_line = InvoiceLine.__table__()
+        credited = InvoiceLine.__table__()
+        template = Template.__table__()
+        queries.append((line
+                .join(move, condition=line.move == move.id)
+                .join(invoice_line, condition=(
+                        invoice_line.id
+                        == origin_id(line.origin, 'account.invoice.line')))
+                .join(credited, 'LEFT', condition=(
+                        credited.id == origin_id(
+                            invoice_line.origin, 'account.invoice.line')))
+                .join(template, 'LEFT', condition=(
+                        (template.product == invoice_line.product)
+                        & (template.company == move.company)))
+                .select(
+                    move.company.as_('company'),
+                    line.account.as_('account'),
+                    Literal('liability').as_('role'),
+                    where=move.origin.like('account.invoice,%')
+                    & cls._followed_sale(invoice_line, credited, template))))
+
+        # The module's own moves.
+        line = Line.__table__()
+        move = Move.__table__()
+        account = Account.__table__()
+        type_ = AccountType.__table__()
+        own = (line
+            .join(move, condition=line.move == move.id)
+            .join(account, condition=line.account == account.id)
+            .join(type_, 'LEFT', condition=account.type == type_.id))
+        original = (move.pack_posting != Null) & (line.origin == Null)
+        off_income = Coalesce(type_.statement, '') != 'income'
+        role = Case(
+            (move.pack_posting == 'allotment', 'liability'),
+            (original & off_income & (line.debit > 0)
+                & move.pack_posting.in_(['revenue', 'breakage', 'unclaimed']),
+                'liability'),
+            (original & off_income & (move.pack_posting == 'accrual'),
+                'accrual'),
+            (original & off_income & (line.credit > 0)
+                & (move.pack_posting == 'breakage'), 'accrual'),
+            else_=Null)
+        queries.append(own.select(
+                move.company.as_('company'),
+                line.account.as_('account'),
+                role.as_('role'),
+                where=(move.pack_posting != Null) & (role != Null)))
+
+        union = Union(*queries, all_=True)
+        # 'liability' > 'accrual': an account in both roles is a liability.
+        return union.select(
+            union.company.as_('company'),
+            union.account.as_('account'),
+            Max(union.role).as_('role'),
+            where=union.account != Null,
+            group_by=[union.company, union.account])
+
+    @classmethod
+    def _followed_sale(cls, invoice_line, credited, template):
+        """The condition that an invoice line (or the line it credits)
+        sells a contract whose consideration is a contract liability."""
+        return ((template.id != Null)
+            | invoice_line.origin.like('clinic.pack,%'))
+
