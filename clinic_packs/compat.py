@@ -12,6 +12,16 @@ SERIES = tuple(int(n) for n in trytond.__version__.split('.')[:2])
 TRYTON_8 = SERIES >= (8, 0)
 
 
+def list_price(product):
+    """The price a product variant sells at.
+
+    On 8.0 a variant's own list_price is an override, empty unless set, and
+    list_price_used is the price in force; on 7.0 list_price is that price."""
+    if TRYTON_8:
+        return product.list_price_used
+    return product.list_price
+
+
 def sqlstate(exception):
     "The SQLSTATE of a database error: psycopg 3 (8.0) or psycopg2 (7.0)"
     return (getattr(exception, 'sqlstate', None)
@@ -24,6 +34,7 @@ class _ModelNamedAsText:
     On 8.0 access records, buttons and rule groups store the model's name and
     the XML gives it as text (`<field name="model">clinic.pack</field>`); on
     7.0 the field links to `ir.model`, so the name is looked up here."""
+    __slots__ = ()
 
     @classmethod
     def _model_id(cls, values):

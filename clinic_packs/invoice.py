@@ -8,7 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from . import value
+from . import compat, value
 from .exceptions import PackError
 
 
@@ -49,8 +49,9 @@ class InvoiceLine(metaclass=PoolMeta):
             },
         help="The patient's pack that pays for this service.")
 
-    issued_packs = fields.Function(fields.One2Many(
-            'clinic.pack', None, "Issued Packs", readonly=True,
+    # Many2Many: Tryton 8.0 wants a setter on every function One2Many.
+    issued_packs = fields.Function(fields.Many2Many(
+            'clinic.pack', None, None, "Issued Packs", readonly=True,
             help="The packs this line sold, issued when the invoice was "
             "posted."),
         'get_issued_packs')
@@ -291,7 +292,7 @@ class InvoiceLine(metaclass=PoolMeta):
                     product=line.product,
                     quantity=line.quantity,
                     uom=line.unit,
-                    list_value=(line.product.list_price * Decimal(
+                    list_value=(compat.list_price(line.product) * Decimal(
                             str(line.quantity))
                         if line.pack.unit == 'money' and line.product
                         else None),

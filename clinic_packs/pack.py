@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from . import guard, value
+from . import compat, guard, value
 from .exceptions import (
     PackAccessError, PackError, PackValidationError, RedemptionError)
 
@@ -184,7 +184,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
             context['company'] = self.company.id
         with Transaction().set_context(**context):
             product = self.product.__class__(self.product.id)
-            price = product.list_price
+            price = compat.list_price(product)
         if price is not None and self.company:
             price = self.company.currency.round(price)
         return price
@@ -286,7 +286,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
                         template=template.rec_name,
                         bonus=template.bonus_quantity,
                         quantity=template.quantity))
-            price = template.product.list_price
+            price = compat.list_price(template.product)
             if price is not None and price < 0:
                 raise PackValidationError(gettext(
                         'clinic_packs.msg_template_price_negative',
@@ -617,8 +617,9 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             return
         self.quantity = self.template.total_quantity
         product = self.template.product
-        if product.list_price is not None:
-            self.amount = product.list_price
+        list_price = compat.list_price(product)
+        if list_price is not None:
+            self.amount = list_price
         if self.start_date:
             self.expiry_date = self.template.compute_expiry_date(
                 self.start_date)
@@ -762,11 +763,11 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             return Decimal(1)
         products = list(self.template.services)
         if products:
-            return products[0].list_price or Decimal(0)
+            return compat.list_price(products[0]) or Decimal(0)
         # Without a named service, one unit is worth the pack's price over
         # the units bought (bonus units excluded).
         bought = self.template.quantity or 1
-        return (self.template.product.list_price or 0) / bought
+        return (compat.list_price(self.template.product) or 0) / bought
 
     @classmethod
     def validate_fields(cls, packs, field_names):

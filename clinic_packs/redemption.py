@@ -10,7 +10,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import guard, value
+from . import compat, guard, value
 from .exceptions import PackAccessError, RedemptionError
 from .pack import MAX_AMOUNT, MAX_QUANTITY, QUANTITY_DIGITS
 from .wizard import GroupWizardMixin
@@ -201,7 +201,7 @@ class Redemption(
             if self.list_value is not None:
                 units = self.list_value
             else:
-                units = (self.product.list_price or 0) * Decimal(
+                units = (compat.list_price(self.product) or 0) * Decimal(
                     str(quantity))
             units = self.pack.currency.round(units)
         return units

@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 from trytond.model import fields
+from trytond.modules.clinic_packs import compat
 from trytond.modules.product import price_digits
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -133,7 +134,7 @@ class InvoiceLine(metaclass=PoolMeta):
         with Transaction().set_context(
                 company=company.id if company else None):
             product = self.product.__class__(self.product.id)
-            list_price = product.list_price
+            list_price = compat.list_price(product)
         if list_price is None:
             return False
         unit = getattr(self, 'unit', None)

@@ -3,6 +3,7 @@
 # terms.
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.modules.clinic_packs import compat
 from trytond.modules.clinic_packs.guard import check_finite
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
@@ -117,7 +118,7 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
         "Return the fee of a period: the fee product's list price."
         with Transaction().set_context(company=self.company.id):
             product = self.product.__class__(self.product.id)
-            return product.list_price
+            return compat.list_price(product)
 
     def discount_for(self, product):
         """Return the member discount percentage for product or None.

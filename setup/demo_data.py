@@ -342,10 +342,13 @@ def close_module_configuration(demo):
 
 
 USERS = [
-    # login, password, name, groups
-    ('frontdesk', 'clinicdesk', "Front Desk", ["Clinic Packs"]),
+    # login, password, name, groups by XML id (their names differ between
+    # series: Tryton 8.0 renamed "Account" to "Accounting")
+    ('frontdesk', 'clinicdesk', "Front Desk",
+        ['clinic_packs.group_clinic_packs']),
     ('accountant', 'clinicbooks', "Accountant",
-        ["Account", "Account Administration", "Clinic Packs"]),
+        ['account.group_account', 'account.group_account_admin',
+            'clinic_packs.group_clinic_packs']),
     ]
 UK_LANGUAGE = 'en_GB'
 
@@ -377,6 +380,21 @@ def create_uk_language(demo):
 
 
 
+def group_ids(xml_ids):
+    "The ids of the groups named by XML id (module.id)"
+    ModelData = Model.get('ir.model.data')
+    ids = []
+    for xml_id in xml_ids:
+        module, fs_id = xml_id.split('.')
+        data, = ModelData.find([
+                ('module', '=', module),
+                ('fs_id', '=', fs_id),
+                ('model', '=', 'res.group'),
+                ])
+        ids.append(data.db_id)
+    return ids
+
+
 def create_users(demo):
     """A front-desk user (sell and redeem) and an accountant (ledgers and
     pack accounting), who log in with the passwords in USERS."""
@@ -386,7 +404,7 @@ def create_users(demo):
     for login, password, name, groups in USERS:
         user = User(login=login, name=name, password=password,
             language=demo.language)
-        user.groups.extend(Group.find([('name', 'in', groups)]))
+        user.groups.extend(Group.find([('id', 'in', group_ids(groups))]))
         user.companies.append(type(demo.company)(demo.company.id))
         user.company = demo.company
         user.save()
@@ -416,7 +434,7 @@ def sell_packs(demo):
         line = invoice.lines.new()
         line.product = demo.products[pack_product]
         line.quantity = 1
-        line.unit_price = demo.products[pack_product].list_price
+        line.unit_price = demo.products[pack_product].template.list_price
         invoice.click('post')
         pack, = Pack.find([
                 ('origin', '=', 'account.invoice.line,%s'
