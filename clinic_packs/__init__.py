@@ -5,7 +5,7 @@ from trytond.pool import Pool
 from . import (
     compat, consent, health, invoice, ir, pack, party, redemption, reminder,
     sell, statement, wizard)
-from . import discharge
+from . import discharge, fairness_report
 
 __all__ = ['register']
 
@@ -67,3 +67,8 @@ def register():
     Pool.register(
         discharge.Discharge,
         module='clinic_packs', type_='wizard')
+    Pool.register(
+        fairness_report.InvoiceLine,
+        fairness_report.Report,
+        fairness_report.ReportLine,
+        module='clinic_packs', type_='model')

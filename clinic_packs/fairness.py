@@ -105,7 +105,7 @@ def mean_difference(counts, reference, confidence=0.95,
         else:
             # Welch-Satterthwaite degrees of freedom.
             df = (va + vb) ** 2 / (va ** 2 / (n - 1) + vb ** 2 / (m - 1))
-            half = stats.t.ppf((1 + confidence) / 2, df) * se
+            half = float(stats.t.ppf((1 + confidence) / 2, df)) * se
             low, high = difference - half, difference + half
     verdict = None
     if n >= min_size and m >= min_size and low is not None:
@@ -140,5 +140,7 @@ def closure_shares(closures):
     """Return the share of each way packs closed, from a list of 'expired',
     'refunded', 'discharged', 'exhausted'..., and the number closed."""
     closures = list(closures)
+    if not closures:
+        return {}, 0
     counter = Counter(closures)
     return {k: v / len(closures) for k, v in counter.items()}, len(closures)

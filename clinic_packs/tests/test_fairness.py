@@ -132,4 +132,5 @@ class PackUseTestCase(unittest.TestCase):
         self.assertEqual(closed, 4)
         self.assertEqual(shares,
             {'expired': 0.25, 'refunded': 0.25, 'discharged': 0.5})
+        self.assertEqual(fairness.closure_shares([]), ({}, 0))
         self.assertEqual(fairness.share(1, 0), None)
