@@ -32,9 +32,9 @@ from .ledger import company_where, log_columns, origin_id
 
 AGEING = [
     ('expired', "Expired"),
-    ('0-30', "0-30 days"),
-    ('31-90', "31-90 days"),
-    ('91+', "91+ days"),
+    ('0-30', "Expires in 0-30 days"),
+    ('31-90', "Expires in 31-90 days"),
+    ('91+', "Expires in 91+ days"),
     ('none', "No expiry"),
     ]
 
@@ -365,31 +365,40 @@ class Balance(ModelSQL, ModelView):
     template = fields.Many2One('clinic.pack.template', "Template")
     currency = fields.Many2One('currency.currency', "Currency")
     quantity = fields.Numeric(
-        "N", digits=QUANTITY_DIGITS, help="The units of the pack.")
+        "Sessions Bought", digits=QUANTITY_DIGITS,
+        help="The sessions the pack was sold with (hours for an hour "
+        "pack, the amount for a money pack).")
     redeemed_quantity = fields.Numeric(
-        "C", digits=QUANTITY_DIGITS, help="The units redeemed.")
+        "Used", digits=QUANTITY_DIGITS,
+        help="The sessions used by the end of the date.")
     remaining_quantity = fields.Numeric(
-        "R", digits=QUANTITY_DIGITS, help="The units remaining.")
+        "Left", digits=QUANTITY_DIGITS,
+        help="The sessions left at the end of the date.")
     amount = Monetary(
-        "P", currency='currency', digits='currency',
-        help="The price of the pack.")
+        "Price", currency='currency', digits='currency',
+        help="The price the pack was sold at.")
     unit_value = fields.Numeric(
-        "k", help="The value of a unit (the current one: only "
-        "modifications change it).")
+        "Value per Session", help="The price divided by the sessions "
+        "bought (the current value: only a modification of the pack "
+        "changes it).")
     remaining_amount = Monetary(
-        "G", currency='currency', digits='currency',
-        help="The contract liability still held for the pack.")
+        "Liability", currency='currency', digits='currency',
+        help="The contract liability still held for the pack: the value "
+        "of the sessions left.")
     breakage_accrued = Monetary(
-        "A", currency='currency', digits='currency',
-        help="The proportional breakage accrued.")
+        "Breakage Accrued", currency='currency', digits='currency',
+        help="The revenue already recognised for the part of the pack "
+        "expected never to be used, in proportion to the sessions used.")
     net = Monetary(
-        "Net", currency='currency', digits='currency', help="G - A.")
+        "Net Liability", currency='currency', digits='currency',
+        help="Liability less breakage accrued.")
     expiry_date = fields.Date("Expiry Date")
     grace_days = fields.Integer("Grace Days")
     ended = fields.Selection(STATES + [(None, '')], "Ended")
     state = fields.Function(
         fields.Selection(STATES, "State"), 'get_state')
-    ageing = fields.Selection(AGEING, "Ageing", sort=False)
+    ageing = fields.Selection(AGEING, "Expiry", sort=False,
+        help="The days from the date until the pack expires.")
 
     @classmethod
     def __setup__(cls):
@@ -453,28 +462,30 @@ class PartyBalance(ModelSQL, ModelView):
     currency = fields.Many2One('currency.currency', "Currency")
     packs = fields.Integer("Packs")
     remaining_amount = Monetary(
-        "G", currency='currency', digits='currency',
+        "Liability", currency='currency', digits='currency',
         help="The contract liability still held for the patient's packs.")
     breakage_accrued = Monetary(
-        "A", currency='currency', digits='currency',
-        help="The proportional breakage accrued.")
+        "Breakage Accrued", currency='currency', digits='currency',
+        help="The revenue already recognised for the part of the packs "
+        "expected never to be used, in proportion to the sessions used.")
     net = Monetary(
-        "Net", currency='currency', digits='currency', help="G - A.")
+        "Net Liability", currency='currency', digits='currency',
+        help="Liability less breakage accrued.")
     expired = Monetary(
         "Expired", currency='currency', digits='currency',
-        help="G of the packs past their expiry date.")
+        help="The liability of the packs past their expiry date.")
     expiring_30 = Monetary(
-        "0-30 days", currency='currency', digits='currency',
-        help="G of the packs expiring within 30 days.")
+        "Expires in 0-30 days", currency='currency', digits='currency',
+        help="The liability of the packs expiring within 30 days.")
     expiring_90 = Monetary(
-        "31-90 days", currency='currency', digits='currency',
-        help="G of the packs expiring in 31 to 90 days.")
+        "Expires in 31-90 days", currency='currency', digits='currency',
+        help="The liability of the packs expiring in 31 to 90 days.")
     expiring_later = Monetary(
-        "91+ days", currency='currency', digits='currency',
-        help="G of the packs expiring in more than 90 days.")
+        "Expires in 91+ days", currency='currency', digits='currency',
+        help="The liability of the packs expiring in more than 90 days.")
     no_expiry = Monetary(
         "No expiry", currency='currency', digits='currency',
-        help="G of the packs that never expire.")
+        help="The liability of the packs that never expire.")
 
     @classmethod
     def __setup__(cls):

@@ -465,10 +465,12 @@ class ReconcileResult(ModelView):
     date = fields.Date("Date", readonly=True)
     ledger = Monetary(
         "Ledger Contract Liability", currency='currency',
-        digits='currency', readonly=True)
+        digits='currency', readonly=True,
+        help="The balance of the contract liability accounts at the date.")
     packs = Monetary(
-        "Packs Remaining Value", currency='currency', digits='currency',
-        readonly=True, help="Σ G over the packs at the date.")
+        "Packs Liability", currency='currency', digits='currency',
+        readonly=True, help="The liability the packs still hold at the "
+        "date: the total of the Liability column of Pack Balances.")
     fees = Monetary(
         "Membership Fees", currency='currency', digits='currency',
         readonly=True,
@@ -480,14 +482,16 @@ class ReconcileResult(ModelView):
     difference = Monetary(
         "Difference", currency='currency', digits='currency',
         readonly=True,
-        help="Ledger - packs - membership fees - exceptions: zero when "
-        "they agree.")
+        help="Ledger less packs, membership fees and exceptions: zero "
+        "when they agree.")
     ledger_accrual = Monetary(
         "Ledger Breakage Accrual", currency='currency', digits='currency',
-        readonly=True)
+        readonly=True,
+        help="The balance of the breakage accrual accounts at the date.")
     packs_accrual = Monetary(
         "Packs Breakage Accrued", currency='currency', digits='currency',
-        readonly=True, help="Σ A over the packs.")
+        readonly=True, help="The breakage the packs have accrued by the "
+        "date: the total of the Breakage Accrued column of Pack Balances.")
     accrual_exceptions = Monetary(
         "Accrual Exceptions", currency='currency', digits='currency',
         readonly=True,
@@ -496,8 +500,8 @@ class ReconcileResult(ModelView):
     accrual_difference = Monetary(
         "Accrual Difference", currency='currency', digits='currency',
         readonly=True,
-        help="Ledger accrual - packs accrued - accrual exceptions: zero "
-        "when they agree.")
+        help="Ledger accrual less packs accrued and accrual exceptions: "
+        "zero when they agree.")
     exception_count = fields.Integer("Exception Lines", readonly=True)
 
 
