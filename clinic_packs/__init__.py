@@ -5,7 +5,7 @@ from trytond.pool import Pool
 from . import (
     compat, consent, health, invoice, ir, pack, party, redemption, reminder,
     sell, statement, wizard)
-from . import discharge, fairness_report
+from . import discharge, dispute, fairness_report
 
 __all__ = ['register']
 
@@ -72,3 +72,10 @@ def register():
         fairness_report.Report,
         fairness_report.ReportLine,
         module='clinic_packs', type_='model')
+    Pool.register(
+        dispute.Invoice,
+        dispute.Pack,
+        module='clinic_packs', type_='model')
+    Pool.register(
+        dispute.DisputeEvidence,
+        module='clinic_packs', type_='report')

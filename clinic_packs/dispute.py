@@ -1,0 +1,246 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The dispute evidence bundle: what a clinic shows against a chargeback.
+
+One action on a pack renders the evidence (parties, signed terms and their
+SHA-256 check, invoice and payments, usage, reminders and events, the
+policies in force) as a PDF, or OpenDocument text without LibreOffice, and
+zips it with the original signed consent document.  The ZIP is attached to
+the pack, so it is kept, and its SHA-256 recorded on the pack.
+"""
+import datetime as dt
+import io
+import logging
+import shutil
+import zipfile
+from types import SimpleNamespace
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.report import Report
+from trytond.transaction import Transaction, without_check_access
+
+from .consent import sha256
+from .exceptions import PackError
+
+logger = logging.getLogger(__name__)
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    first_payment_in_person = fields.Boolean(
+        "First Payment in Person",
+        help="The patient paid the first payment at the clinic (card "
+        "present or cash), which weighs in a payment dispute.")
+
+
+class Pack(metaclass=PoolMeta):
+    __name__ = 'clinic.pack'
+
+    dispute_bundle = fields.Many2One(
+        'ir.attachment', "Dispute Evidence", readonly=True,
+        help="The last evidence bundle produced, attached to the pack.")
+    dispute_bundle_sha256 = fields.Char(
+        "Dispute Evidence SHA-256", readonly=True,
+        help="The SHA-256 of the bundle when it was produced.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'make_dispute_bundle': {
+                    'invisible': Eval('state') == 'draft',
+                    'icon': 'tryton-print',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'dispute_bundle', 'dispute_bundle_sha256'}
+
+    @classmethod
+    def copy(cls, packs, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('dispute_bundle', None)
+        default.setdefault('dispute_bundle_sha256', None)
+        return super().copy(packs, default=default)
+
+    @classmethod
+    @ModelView.button
+    def make_dispute_bundle(cls, packs):
+        """Produce, attach and fingerprint the evidence bundle of packs.
+
+        Return the attachments."""
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Evidence = pool.get('clinic.pack.dispute', type='report')
+        attachments = []
+        packs = cls.browse(packs)
+        for pack in packs:
+            if pack.state == 'draft':
+                raise PackError(gettext(
+                        'clinic_packs.msg_dispute_draft', pack=pack.rec_name))
+            ext, content, _, name = Evidence.execute([pack.id], {})
+            data = pack._dispute_zip(ext, bytes(content))
+            with Transaction().set_context(company=pack.company.id):
+                today = Pool().get('ir.date').today()
+            attachment = Attachment(
+                resource=pack,
+                name='dispute-%s-%s.zip' % (pack.number, today.isoformat()),
+                type='data', data=data,
+                description=gettext('clinic_packs.msg_dispute_description',
+                    pack=pack.rec_name, sha256=sha256(data)))
+            attachments.append(attachment)
+        with without_check_access():
+            Attachment.save(attachments)
+        for pack, attachment in zip(packs, attachments):
+            pack.dispute_bundle = attachment
+            pack.dispute_bundle_sha256 = sha256(attachment.data)
+        cls.save(packs)
+        return attachments
+
+    def _dispute_zip(self, ext, content):
+        "Return the ZIP of the evidence document and the signed consent."
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr('evidence-%s.%s' % (self.number, ext), content)
+            consent = self.consent
+            if consent and consent.document and consent.document.data:
+                with without_check_access():
+                    document = consent.document
+                    bundle.writestr(
+                        'consent-%s' % (document.name or consent.id),
+                        bytes(document.data))
+        return buffer.getvalue()
+
+
+class DisputeEvidence(Report):
+    """Dispute Evidence
+
+    The evidence of one pack for a payment dispute, one section per kind of
+    proof, every figure as the records hold it.
+    """
+    __name__ = 'clinic.pack.dispute'
+
+    @classmethod
+    def convert(cls, report, data, **kwargs):
+        # As the pack statement: keep the OpenDocument text rather than
+        # fail when LibreOffice is not installed.
+        output_format = report.extension or report.template_extension
+        if (output_format != report.template_extension
+                and not shutil.which('soffice')):
+            logger.info(
+                "soffice not found: %s stays %s", report.report_name,
+                report.template_extension)
+            return report.template_extension, data
+        return super().convert(report, data, **kwargs)
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        # The page header of the statement's layout names the clinic.
+        context['company'] = records[0].company if records else None
+        with without_check_access():
+            context['evidences'] = {
+                p.id: cls.get_evidence(p.__class__(p.id)) for p in records}
+        return context
+
+    @classmethod
+    def get_evidence(cls, pack):
+        "Return the evidence of pack: produced and sections of rows."
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        money = lambda a: lang.currency(a, pack.currency)  # noqa: E731
+        sections = []
+
+        def section(title, rows):
+            sections.append(SimpleNamespace(title=title, rows=rows))
+
+        template = pack.template
+        section("Parties", [
+                "Clinic: %s" % pack.company.rec_name,
+                "Patient: %s" % pack.party.rec_name,
+                ] + (["Funder: %s (%s)" % (pack.funder.rec_name,
+                        pack.funder_reference or '')]
+                if pack.funder else []))
+        section("What was bought", [
+                "Pack %s: %s" % (pack.number, template.rec_name),
+                "Units: %s, price %s" % (
+                    pack.quantity_text, money(pack.amount)),
+                "Valid from %s to %s, %s days of grace" % (
+                    pack.start_date, pack.expiry_date or '-',
+                    template.grace_days or 0),
+                "State: %s; used %s, left %s" % (
+                    pack.state_string, pack.redeemed_text,
+                    pack.remaining_text),
+                ])
+        consent = pack.consent
+        if consent:
+            section("Signed terms", [
+                    "%s, version %s" % (
+                        consent.template.rec_name, consent.version),
+                    "Signed by %s on %s, %s" % (
+                        consent.signer_name or '', consent.signed_on or '',
+                        dict(consent._fields['method'].selection).get(
+                            consent.method, '')),
+                    "Document SHA-256 at signing: %s" % (
+                        consent.document_sha256 or ''),
+                    "Check of the document today: %s" % (
+                        consent.verification or 'none'),
+                    ] + (consent.terms or '').splitlines())
+        else:
+            section("Signed terms", ["No signed consent is linked."])
+        invoice = pack.invoice
+        rows = []
+        if invoice:
+            rows.append("Invoice %s of %s: %s, %s" % (
+                    invoice.number or '', invoice.invoice_date,
+                    money(invoice.total_amount),
+                    dict(invoice._fields['state'].selection).get(
+                        invoice.state, invoice.state)))
+            rows.append("First payment taken in person: %s" % (
+                    "yes" if invoice.first_payment_in_person else "no"))
+            for line in invoice.payment_lines:
+                rows.append("Payment %s: %s by %s" % (
+                        line.date, money(line.credit - line.debit),
+                        line.move.journal.rec_name if line.move else ''))
+        else:
+            rows.append("No invoice: the pack was entered by hand.")
+        section("Invoices and payments", rows)
+        rows = []
+        for redemption in sorted(pack.redemptions,
+                key=lambda r: (r.date, r.id)):
+            rows.append("%s: %s, %s, %s (%s)" % (
+                    redemption.date, redemption.product.rec_name,
+                    redemption.employee.rec_name
+                    if redemption.employee else '-',
+                    pack.format_quantity(redemption.units or 0),
+                    redemption.state))
+        section("Usage", rows or ["No session used."])
+        rows = []
+        if pack.reminder_sent:
+            rows.append("Expiry reminder emailed on %s to %s" % (
+                    pack.reminder_sent.create_date,
+                    pack.reminder_sent.recipients or ''))
+        for event in sorted(pack.events, key=lambda e: (e.date, e.id)):
+            rows.append("%s %s by %s: %s" % (
+                    event.date.replace(microsecond=0), event.type,
+                    event.user.rec_name if event.user else '-',
+                    event.reason or ''))
+        section("Reminders, notices and changes", rows or ["None."])
+        policy = dict(template._fields['refund_policy'].selection)
+        section("Policies in force", [
+                "Refund policy: %s" % policy.get(template.refund_policy),
+                "Refund quote today: %s" % money(pack.refund_quote),
+                "Transferable: %s" % ("yes" if template.transferable
+                    else "no"),
+                ])
+        return SimpleNamespace(
+            produced=dt.datetime.now().replace(microsecond=0),
+            sections=sections)
