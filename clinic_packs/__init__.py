@@ -57,6 +57,7 @@ def register():
         health.Patient,
         module='clinic_packs', type_='model', depends=['health'])
     Pool.register(
+        health.Sell,
         health.Redeem,
         module='clinic_packs', type_='wizard', depends=['health'])
     Pool.register(

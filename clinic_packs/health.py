@@ -10,10 +10,11 @@ name through the pool, so that this file imports without it.
   created and done with the appointment as origin; when it leaves that state
   the redemption is cancelled;
 - company.company holds the clinic's no-show setting;
-- gnuhealth.patient shows the patient's packs and offers Redeem.
+- gnuhealth.patient shows the patient's packs and offers Sell Pack and
+  Redeem, as the party form does, for the patient's party.
 """
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
@@ -284,6 +285,34 @@ class Patient(metaclass=PoolMeta):
         'get_pack_balance')
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'sell_pack': {
+                    'icon': 'tryton-add',
+                    'invisible': ~Eval('party'),
+                    'depends': ['party'],
+                    },
+                'redeem_pack': {
+                    'icon': 'tryton-ok',
+                    'invisible': ~Eval('party'),
+                    'depends': ['party'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_sell_patient')
+    def sell_pack(cls, patients):
+        "Sell a pack to the patient's party (the Sell Pack wizard)."
+        pass
+
+    @classmethod
+    @ModelView.button_action('clinic_packs.wizard_redeem_patient')
+    def redeem_pack(cls, patients):
+        "Redeem from the patient's party's packs (the Redeem wizard)."
+        pass
+
+    @classmethod
     def get_packs(cls, patients, name):
         pool = Pool()
         Pack = pool.get('clinic.pack')
@@ -310,6 +339,18 @@ class Patient(metaclass=PoolMeta):
         return {name: {p.id: (balances[name].get(p.party.id)
                     if p.party else None) for p in patients}
             for name in names}
+
+
+class Sell(metaclass=PoolMeta):
+    __name__ = 'clinic.pack.sell'
+
+    def default_start(self, fields):
+        "Started from a patient, sell to the patient's party."
+        values = super().default_start(fields)
+        if (self.model and self.model.__name__ == 'gnuhealth.patient'
+                and self.record and self.record.party):
+            values['party'] = self.record.party.id
+        return values
 
 
 class Redeem(metaclass=PoolMeta):

@@ -1,6 +1,7 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""GNU Health: the patient form shows the packs and redeems a session.
+"""GNU Health: the patient form shows the packs, sells a pack and redeems
+a session.
 
 The demo clinic with GNU Health's `health` module activated on top, built
 once as the template database "test_browser_health_template" (a copy of the
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 from psycopg2 import sql
 
 from . import browser
+from .test_browser_frontdesk import dialog_choose
 from .test_browser_redeem import pack_balance
 
 # Must start with "test": setup/test drops those when the modules change.
@@ -109,7 +111,7 @@ def health_server(tmp_path_factory):
 def test_patient_form_packs_and_redeem(page, health_server):
     """Jane, a GNU Health patient, has used 2 of her 6 physiotherapy
     sessions: her patient form shows the pack and her memberships, and
-    Redeem Session from the form leaves 3."""
+    Redeem on the form leaves 3."""
     server = health_server
     (number, remaining, value, state), = pack_balance(server, "Jane Doe")
 
@@ -133,8 +135,7 @@ def test_patient_form_packs_and_redeem(page, health_server):
     browser.settle(page)
     browser.screenshot(page, 'health-patient-packs')
 
-    browser.toolbar(page, 'Launch action').click()
-    page.get_by_role('menuitem', name='Redeem Session').click()
+    tab.get_by_role('button', name='Redeem', exact=True).click()
     dialog = page.locator('.modal-dialog:visible').last
     dialog.wait_for()
     browser.settle(page)
@@ -167,3 +168,54 @@ def test_patient_form_packs_and_redeem(page, health_server):
     browser.screenshot(page, 'health-patient-redeemed')
     assert pack_balance(server, "Jane Doe") == [
         (number, Decimal(3), Decimal('137.51'), 'active')]
+
+
+def test_patient_form_sells_pack(page, health_server):
+    """Sell Pack on Jane's patient form sells to her party: the invoice is
+    posted at the template's price and her new pack opens, active."""
+    server = health_server
+    before = {number for number, *_ in pack_balance(server, "Jane Doe")}
+
+    browser.login(page, server)
+    browser.open_menu(page, 'Health', 'Patients')
+    browser.open_row(page, 'Jane Doe')
+    tab = browser.active_tab(page)
+    tab.get_by_role('button', name='Sell Pack').click()
+    dialog = page.locator('.modal-dialog:visible').first
+    dialog.wait_for()
+    browser.settle(page)
+    # The wizard starts from the patient's party.
+    expect(dialog.locator('input[name=party]').first).to_have_value(
+        'Jane Doe')
+    dialog_choose(page, dialog, 'template', 'Massage: buy 5 get 1 free')
+    expect(dialog.locator('input[name=price]').first).to_have_value(
+        re.compile(r'250\.00'))
+    expect(dialog.locator('input[name=units]').first).to_have_value(
+        '6 sessions (5 + 1 free)')
+    browser.screenshot(page, 'health-patient-sell')
+    dialog.get_by_role('button', name='Sell and Invoice').click()
+    dialog.wait_for(state='detached')
+    browser.settle(page)
+
+    pack_form = browser.active_tab(page)
+    expect(pack_form.locator('input[name=party]').first).to_have_value(
+        'Jane Doe')
+    expect(pack_form.locator('select[name=state] option:checked')
+        ).to_have_text('Active')
+    expect(pack_form.locator('[name=progress]').first).to_have_value(
+        '0 of 6 sessions used')
+    number = pack_form.locator('input[name=number]').first.input_value()
+    assert number not in before
+    browser.screenshot(page, 'health-patient-sold')
+    (state, template, unit_price, invoice_state, party), = server.query(
+        "SELECT p.state, t.name, l.unit_price, i.state, y.name "
+        "FROM clinic_pack AS p "
+        "JOIN clinic_pack_template AS t ON t.id = p.template "
+        "JOIN account_invoice_line AS l "
+        "ON p.origin = 'account.invoice.line,' || l.id "
+        "JOIN account_invoice AS i ON i.id = l.invoice "
+        "JOIN party_party AS y ON y.id = i.party "
+        "WHERE p.number = %s", (number,))
+    assert (state, template, unit_price, invoice_state, party) == (
+        'active', 'Massage: buy 5 get 1 free', Decimal('250.00'), 'posted',
+        'Jane Doe')
