@@ -1,0 +1,165 @@
+# This file is part of clinic_packs.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The accountant reconciles the contract liability and reads the pack
+balances in the web client, as the demo's accountant user, on a 1280 px
+wide screen."""
+import datetime as dt
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from . import browser
+from .test_browser_rollforward import open_wizard
+
+# The contract liability account alone (credit - debit).
+LIABILITY = (
+    "SELECT COALESCE(SUM(l.credit - l.debit), 0) "
+    "FROM account_move_line AS l "
+    "JOIN account_move AS m ON m.id = l.move "
+    "JOIN clinic_pack_account_configuration AS c "
+    "ON c.company = m.company AND l.account = c.contract_liability_account "
+    "WHERE m.date <= %s")
+# The packs issued, as Pack Balances lists them.
+PACKS = (
+    "SELECT p.number, y.name, p.quantity, p.remaining_quantity, "
+    "p.remaining_amount, COALESCE(p.breakage_accrued, 0) "
+    "FROM clinic_pack AS p JOIN party_party AS y ON y.id = p.party "
+    "WHERE p.state != 'draft' OR p.origin IS NOT NULL")
+# The figures of the reconciliation, as the result dialog names them.
+FIGURES = [
+    'ledger', 'packs', 'fees', 'exceptions', 'difference',
+    'ledger_accrual', 'packs_accrual', 'accrual_exceptions',
+    'accrual_difference']
+
+
+def money(value):
+    "An amount as the accountant's client shows it (en_GB)."
+    return '£{:,.2f}'.format(value)
+
+
+def units(value):
+    "Whole sessions as the client shows them."
+    return '{:,.4f}'.format(value)
+
+
+def clipped(locator):
+    """Whether the widget shows less than its text: wider content than box,
+    or a box that ends past its dialog's right edge."""
+    return locator.evaluate("""e => {
+        const dialog = e.closest('.modal-content') || document.body;
+        return e.scrollWidth > e.clientWidth
+            || e.getBoundingClientRect().right
+                > dialog.getBoundingClientRect().right;
+    }""")
+
+
+def test_accountant_reconciles_and_reads_balances(page, trytond_server):
+    """The demo's ledger agrees with the packs: the reconciliation shows a
+    difference of £0.00 and every figure in full at 1280 px; Pack Balances
+    reads in words, one row a pack with what was bought, used and left and
+    the liability it still holds, without scrolling sideways once the menu
+    is folded."""
+    today = dt.date.today()
+    (ledger,), = trytond_server.query(LIABILITY, (today,))
+    packs = trytond_server.query(PACKS)
+    assert packs
+    liability = sum(p[4] for p in packs)
+
+    page.set_viewport_size({'width': 1280, 'height': 900})
+    browser.login(page, trytond_server, *browser.ACCOUNTANT)
+    dialog = open_wizard(
+        page, 'Clinic Packs', 'Accounting', 'Reconcile Contract Liability')
+    dialog.get_by_role('button', name='Reconcile').click()
+    result = page.locator('.modal-dialog:visible').last
+    result.locator('input[name=difference]').first.wait_for()
+    browser.settle(page)
+
+    def figure(name):
+        field = result.locator('input[name=%s]' % name).first
+        assert not clipped(field), name
+        return field.input_value()
+    shown = {name: figure(name) for name in FIGURES}
+    assert shown['difference'] == '0.00'
+    assert shown['accrual_difference'] == '0.00'
+    assert shown['ledger'] == '{:,.2f}'.format(ledger)
+    assert shown['packs'] == '{:,.2f}'.format(liability)
+    assert shown['exceptions'] == '0.00'
+    assert Decimal(shown['ledger'].replace(',', '')) == (
+        Decimal(shown['packs'].replace(',', ''))
+        + Decimal(shown['fees'].replace(',', '')))
+    labels = [t.strip() for t in result.locator('label').all_inner_texts()]
+    for label in [
+            'Ledger Contract Liability:', 'Packs Liability:',
+            'Membership Fees:', 'Exceptions:', 'Difference:']:
+        assert label in labels
+    browser.screenshot(page, 'accountant-reconcile')
+    result.get_by_role('button', name='Close').click()
+    result.wait_for(state='detached')
+    browser.settle(page)
+
+    tab = browser.open_menu(page, 'Clinic Packs', 'Accounting', 'Pack Balances')
+    rows = tab.locator('.treeview tbody tr')
+    expect(rows).to_have_count(len(packs))
+    # With the menu folded the list fits 1280 px: no sideways scrolling.
+    page.locator('[data-toggle="offcanvas"]').click()
+    browser.settle(page)
+    assert tab.locator('.treeview').first.evaluate(
+        'e => e.scrollWidth <= e.clientWidth')
+    header = tab.locator('.treeview thead th:visible')
+    # The row selection and column chooser have no title.
+    names = [n for n in (t.strip() for t in header.all_inner_texts()) if n]
+    assert names == COLUMNS, names
+    all_names = [t.strip() for t in tab.locator(
+            '.treeview thead th').all_text_contents()]
+    shown = {}
+    for row in rows.all():
+        for column in ['Liability', 'Breakage Accrued', 'Net Liability']:
+            td = row.locator('td').nth(all_names.index(column))
+            assert not clipped(td.locator('span, div, a').last), column
+        cells = [c.strip() for c in row.locator('td').all_text_contents()]
+        cell = dict(zip(all_names, cells))
+        shown[cell['Pack']] = (
+            cell['Patient'], cell['Sessions Bought'], cell['Left'],
+            cell['Liability'], cell['Breakage Accrued'])
+    assert shown == {
+        number: (party, units(quantity), units(left), money(amount),
+            money(accrued))
+        for number, party, quantity, left, amount, accrued in packs}
+    browser.screenshot(page, 'accountant-balances')
+
+
+COLUMNS = [
+    'Patient', 'Pack', 'Template', 'Sessions Bought', 'Used', 'Left',
+    'Liability', 'Breakage Accrued', 'Net Liability', 'Expiry Date',
+    'Expiry']
+
+
+def test_rollforward_fits_1366(page, trytond_server):
+    """On a 1366 px screen, with the menu folded, the roll-forward of this
+    year shows its figures without scrolling sideways; the usually empty
+    columns are in the column chooser."""
+    page.set_viewport_size({'width': 1366, 'height': 768})
+    browser.login(page, trytond_server, *browser.ACCOUNTANT)
+    dialog = open_wizard(
+        page, 'Clinic Packs', 'Accounting', 'Contract Liability Roll-forward')
+    dialog.get_by_role('button', name='Open').click()
+    dialog.wait_for(state='detached')
+    tab = browser.active_tab(page)
+    tab.locator('.treeview tbody tr').first.wait_for()
+    page.locator('[data-toggle="offcanvas"]').click()
+    browser.settle(page)
+    names = [n for n in (t.strip() for t in tab.locator(
+                '.treeview thead th:visible').all_inner_texts()) if n]
+    assert names == [
+        'Pack Template', 'Membership Plan', 'Opening', 'Billings',
+        'Cancellations', 'Service Revenue', 'Breakage Accrued', 'Breakage',
+        'Refunds', 'Closing'], names
+    assert tab.locator('.treeview').first.evaluate(
+        'e => e.scrollWidth <= e.clientWidth')
+    all_names = [t.strip() for t in tab.locator(
+            '.treeview thead th').all_text_contents()]
+    for row in tab.locator('.treeview tbody tr').all():
+        for column in names[2:]:
+            td = row.locator('td').nth(all_names.index(column))
+            assert not clipped(td.locator('span, div, a').last), column
+    browser.screenshot(page, 'accountant-rollforward-1366')
