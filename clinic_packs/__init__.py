@@ -3,7 +3,7 @@
 from trytond.pool import Pool
 
 from . import (
-    compat, consent, health, invoice, ir, pack, party, redemption, reminder,
+    compat, configuration, consent, health, invoice, ir, pack, party, redemption, reminder,
     sell, statement, wizard)
 from . import discharge, dispute, fairness_report
 
@@ -12,6 +12,8 @@ __all__ = ['register']
 
 def register():
     Pool.register(
+        configuration.Configuration,
+        configuration.ConfigurationSequence,
         consent.ConsentTemplate,
         consent.Consent,
         consent.Attachment,

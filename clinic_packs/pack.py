@@ -803,14 +803,17 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('clinic.pack.configuration')
         cls.check_create(vlist)
-        sequence = Sequence(ModelData.get_id('clinic_packs', 'sequence_pack'))
+        configuration = Configuration(1)
         vlist = [v.copy() for v in vlist]
         for values in vlist:
             if not values.get('number'):
-                values['number'] = sequence.get()
+                # Each company numbers its packs with its own sequence.
+                values['number'] = configuration.get_multivalue(
+                    'pack_sequence',
+                    company=values.get('company', cls.default_company())
+                    ).get()
             values['redeemed_quantity'] = Decimal(0)
             # A draft's balance follows its (custom) starting balance.
             if values.get('quantity') is not None:

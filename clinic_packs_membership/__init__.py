@@ -3,13 +3,15 @@
 # terms.
 from trytond.pool import Pool
 
-from . import health, invoice, ir, membership, party, plan
+from . import configuration, health, invoice, ir, membership, party, plan
 
 __all__ = ['register']
 
 
 def register():
     Pool.register(
+        configuration.Configuration,
+        configuration.ConfigurationSequence,
         plan.Plan,
         plan.PlanAllotment,
         plan.PlanDiscount,

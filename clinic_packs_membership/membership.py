@@ -295,12 +295,10 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('clinic.pack.configuration')
         # The user's values first: a user chooses no number nor state.
         cls.check_create(vlist)
-        sequence = Sequence(ModelData.get_id(
-                'clinic_packs_membership', 'sequence_membership'))
+        configuration = Configuration(1)
         vlist = [v.copy() for v in vlist]
         for values in vlist:
             # Always a draft, also from code: activate makes it run.
@@ -308,7 +306,11 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                 raise MembershipError(gettext(
                         'clinic_packs_membership.msg_membership_create_draft'))
             if not values.get('number'):
-                values['number'] = sequence.get()
+                # Each company numbers its memberships with its own sequence.
+                values['number'] = configuration.get_multivalue(
+                    'membership_sequence',
+                    company=values.get('company', cls.default_company())
+                    ).get()
         return super().create(vlist)
 
     @classmethod

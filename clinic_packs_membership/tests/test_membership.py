@@ -68,6 +68,31 @@ class MembershipTestCase(unittest.TestCase):
         return membership
 
     @with_transaction()
+    def test_membership_numbers_per_company(self):
+        "Each company numbers its memberships with the sequence it chose"
+        pool = Pool()
+        Configuration = pool.get('clinic.pack.configuration')
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        with self.setup_membership() as riverside:
+            # The default sequence created on activation.
+            self.assertEqual(
+                Configuration(1).membership_sequence.prefix, 'MB')
+            self.assertEqual(riverside.number[:2], 'MB')
+        company = create_company()
+        with set_company(company):
+            sequence = Sequence(name="Harbourside members", prefix='HM-',
+                padding=3, company=company,
+                sequence_type=ModelData.get_id(
+                    'clinic_packs_membership', 'sequence_type_membership'))
+            sequence.save()
+            configuration = Configuration(1)
+            configuration.membership_sequence = sequence
+            configuration.save()
+            harbourside = self._membership(company)
+            self.assertEqual(harbourside.number, 'HM-001')
+
+    @with_transaction()
     def test_renew_twice_same_periods(self):
         "Renewing twice on the same date creates each period once"
         pool = Pool()
