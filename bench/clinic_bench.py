@@ -146,7 +146,7 @@ class Bench:
         ProductTemplate = pool.get('product.template')
         Uom = pool.get('product.uom')
         Template = pool.get('clinic.pack.template')
-        Configuration = pool.get('clinic.pack.account.configuration')
+        Configuration = pool.get('account.configuration')
         Party = pool.get('party.party')
         Plan = pool.get('clinic.membership.plan')
         User = pool.get('res.user')
@@ -175,13 +175,15 @@ class Bench:
             liability = account("Contract Liability", liability_type)
             accrual = account("Breakage Accrual", liability_type)
             journal, = Journal.search([('type', '=', 'general')], limit=1)
-            Configuration(company=company,
-                contract_liability_account=liability,
-                breakage_revenue_account=account("Breakage", revenue.type),
-                breakage_accrual_account=accrual,
-                unclaimed_property_account=account(
-                    "Unclaimed Property", liability_type),
-                journal=journal).save()
+            Configuration.write([Configuration(1)], {
+                    'contract_liability_account': liability.id,
+                    'breakage_revenue_account': account(
+                        "Breakage", revenue.type).id,
+                    'breakage_accrual_account': accrual.id,
+                    'unclaimed_property_account': account(
+                        "Unclaimed Property", liability_type).id,
+                    'pack_journal': journal.id,
+                    })
             category = Category(name="Services", accounting=True,
                 account_revenue=revenue)
             category.save()

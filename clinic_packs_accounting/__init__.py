@@ -13,6 +13,7 @@ __all__ = ['register']
 def register():
     Pool.register(
         configuration.Configuration,
+        configuration.ConfigurationPackAccount,
         account.Move,
         account.MoveLine,
         invoice.InvoiceLine,

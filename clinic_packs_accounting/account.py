@@ -47,14 +47,9 @@ class Move(metaclass=PoolMeta):
 
     @classmethod
     def pack_configuration(cls, company, record):
-        "Return the pack accounting configuration of company or raise."
-        Configuration = Pool().get('clinic.pack.account.configuration')
-        configuration = Configuration.get(company)
-        if not configuration:
-            raise PackPostingError(gettext(
-                    'clinic_packs_accounting.msg_no_configuration',
-                    record=record.rec_name, company=company.rec_name))
-        return configuration
+        "Return the pack accounts and journal of company or raise."
+        Configuration = Pool().get('account.configuration')
+        return Configuration.pack_accounts(company, record)
 
     @classmethod
     def pack_period(cls, company, date, record):
@@ -123,7 +118,7 @@ class Move(metaclass=PoolMeta):
             return None
         return cls(
             company=company,
-            journal=configuration.journal,
+            journal=configuration.pack_journal,
             period=period,
             date=date,
             origin=origin,

@@ -1,65 +1,136 @@
 # This file is part of clinic_packs_accounting.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
-from trytond.model import ModelSQL, ModelView, Unique, fields
+from types import SimpleNamespace
+
+from sql import Table
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, fields
+from trytond.modules.company.model import CompanyValueMixin
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .exceptions import PackPostingError
 
-def _account_field(string, help):
+# The pack accounting settings of account.configuration, all per company.
+PACK_FIELDS = [
+    'contract_liability_account', 'breakage_revenue_account',
+    'breakage_accrual_account', 'unclaimed_property_account', 'pack_journal']
+
+_ACCOUNTS = {
+    'contract_liability_account': (
+        "Contract Liability",
+        "Credited when a pack is invoiced, debited as sessions are "
+        "delivered (IFRS 15 contract liability)."),
+    'breakage_revenue_account': (
+        "Breakage Revenue",
+        "Credited with the value of units patients will never use."),
+    'breakage_accrual_account': (
+        "Breakage Accrual",
+        "Contra-liability holding the proportional breakage accrued."),
+    'unclaimed_property_account': (
+        "Unclaimed Property",
+        "Payable to the state for expired balances under escheat laws "
+        "(never revenue)."),
+    }
+_JOURNAL = (
+    "Pack Recognition Journal",
+    "The journal of revenue recognition and breakage moves.")
+
+
+def _account(name, company):
+    string, help = _ACCOUNTS[name]
     return fields.Many2One(
-        'account.account', string, required=True,
+        'account.account', string,
         domain=[
-            ('company', '=', Eval('company', -1)),
+            ('company', '=', company),
             ('type', '!=', None),
             ('closed', '!=', True),
             ],
         help=help)
 
 
-class Configuration(ModelSQL, ModelView):
-    "Pack Accounting Configuration"
-    __name__ = 'clinic.pack.account.configuration'
+def _journal():
+    string, help = _JOURNAL
+    return fields.Many2One(
+        'account.journal', string, domain=[('type', '=', 'general')],
+        help=help)
 
-    company = fields.Many2One('company.company', "Company", required=True)
-    contract_liability_account = _account_field(
-        "Contract Liability",
-        "Credited when a pack is invoiced, debited as sessions are "
-        "delivered (IFRS 15 contract liability).")
-    breakage_revenue_account = _account_field(
-        "Breakage Revenue",
-        "Credited with the value of units patients will never use.")
-    breakage_accrual_account = _account_field(
-        "Breakage Accrual",
-        "Contra-liability holding the proportional breakage accrued.")
-    unclaimed_property_account = _account_field(
-        "Unclaimed Property",
-        "Payable to the state for expired balances under escheat laws "
-        "(never revenue).")
-    journal = fields.Many2One(
-        'account.journal', "Recognition Journal", required=True,
-        domain=[('type', '=', 'general')],
-        context={'company': Eval('company', -1)}, depends=['company'],
-        help="The journal of revenue recognition and breakage moves.")
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('company_uniq', Unique(t, t.company),
-                'clinic_packs_accounting.msg_configuration_company_unique'),
-            ]
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'account.configuration'
 
-    @staticmethod
-    def default_company():
-        return Transaction().context.get('company')
-
-    def get_rec_name(self, name):
-        return self.company.rec_name
+    contract_liability_account = fields.MultiValue(_account(
+            'contract_liability_account',
+            Eval('context', {}).get('company', -1)))
+    breakage_revenue_account = fields.MultiValue(_account(
+            'breakage_revenue_account',
+            Eval('context', {}).get('company', -1)))
+    breakage_accrual_account = fields.MultiValue(_account(
+            'breakage_accrual_account',
+            Eval('context', {}).get('company', -1)))
+    unclaimed_property_account = fields.MultiValue(_account(
+            'unclaimed_property_account',
+            Eval('context', {}).get('company', -1)))
+    pack_journal = fields.MultiValue(_journal())
 
     @classmethod
-    def get(cls, company):
-        "Return the configuration of company or None."
-        configurations = cls.search([('company', '=', company.id)], limit=1)
-        return configurations[0] if configurations else None
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in PACK_FIELDS:
+            return pool.get('account.configuration.pack_account')
+        return super().multivalue_model(field)
+
+    @classmethod
+    def pack_accounts(cls, company, record):
+        """Return the pack accounts and journal of company or raise.
+
+        record is what is being posted, named in the message."""
+        configuration = cls(1)
+        values = SimpleNamespace(**{
+                name: configuration.get_multivalue(name, company=company.id)
+                for name in PACK_FIELDS})
+        if any(getattr(values, name) is None for name in PACK_FIELDS):
+            raise PackPostingError(gettext(
+                    'clinic_packs_accounting.msg_no_configuration',
+                    record=record.rec_name, company=company.rec_name))
+        return values
+
+
+class ConfigurationPackAccount(ModelSQL, CompanyValueMixin):
+    "Account Configuration Pack Account"
+    __name__ = 'account.configuration.pack_account'
+
+    contract_liability_account = _account(
+        'contract_liability_account', Eval('company', -1))
+    breakage_revenue_account = _account(
+        'breakage_revenue_account', Eval('company', -1))
+    breakage_accrual_account = _account(
+        'breakage_accrual_account', Eval('company', -1))
+    unclaimed_property_account = _account(
+        'unclaimed_property_account', Eval('company', -1))
+    pack_journal = _journal()
+
+    @classmethod
+    def __register__(cls, module):
+        exist = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        # Migration from 7.0.0: the settings had a model of their own,
+        # clinic.pack.account.configuration, one record per company.
+        old_table = 'clinic_pack_account_configuration'
+        if not exist and backend.TableHandler.table_exist(old_table):
+            cursor = Transaction().connection.cursor()
+            old, new = Table(old_table), cls.__table__()
+            cursor.execute(*new.insert(
+                    [new.company, new.contract_liability_account,
+                        new.breakage_revenue_account,
+                        new.breakage_accrual_account,
+                        new.unclaimed_property_account, new.pack_journal],
+                    old.select(
+                        old.company, old.contract_liability_account,
+                        old.breakage_revenue_account,
+                        old.breakage_accrual_account,
+                        old.unclaimed_property_account, old.journal)))

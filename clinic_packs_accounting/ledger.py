@@ -303,7 +303,7 @@ class LiabilityLine(ModelSQL, ModelView):
         Move = pool.get('account.move')
         Account = pool.get('account.account')
         AccountType = pool.get('account.account.type')
-        Configuration = pool.get('clinic.pack.account.configuration')
+        Configuration = pool.get('account.configuration.pack_account')
         InvoiceLine = pool.get('account.invoice.line')
         Template = pool.get('clinic.pack.template')
 

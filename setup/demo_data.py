@@ -317,16 +317,18 @@ def create_membership_plans(demo):
 
 def configure_pack_accounting(demo):
     "Where pack postings go, in the chart's Miscellaneous journal."
-    Configuration = Model.get('clinic.pack.account.configuration')
+    Configuration = Model.get('account.configuration')
     Journal = Model.get('account.journal')
     journal, = Journal.find([('code', '=', 'MISC'), ('type', '=', 'general')])
-    configuration = Configuration(
-        company=demo.company,
-        contract_liability_account=demo.accounts['contract_liability'],
-        breakage_revenue_account=demo.accounts['breakage_revenue'],
-        breakage_accrual_account=demo.accounts['breakage_accrual'],
-        unclaimed_property_account=demo.accounts['unclaimed_property'],
-        journal=journal)
+    configuration = Configuration(1)
+    configuration.contract_liability_account = (
+        demo.accounts['contract_liability'])
+    configuration.breakage_revenue_account = demo.accounts['breakage_revenue']
+    configuration.breakage_accrual_account = (
+        demo.accounts['breakage_accrual'])
+    configuration.unclaimed_property_account = (
+        demo.accounts['unclaimed_property'])
+    configuration.pack_journal = journal
     configuration.save()
     demo.pack_account_configuration = configuration
 

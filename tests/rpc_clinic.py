@@ -130,8 +130,8 @@ def company_a(clinic):
     Employee = Model.get('company.employee')
     for employee in Employee.find([]):
         clinic.ids['employees'][employee.party.name] = employee.id
-    Configuration = Model.get('clinic.pack.account.configuration')
-    configuration, = Configuration.find([('company', '=', company.id)])
+    Configuration = Model.get('account.configuration')
+    configuration = Configuration(1)
     clinic.ids['accounts']['A'] = {
         'contract_liability': configuration.contract_liability_account.id,
         }
@@ -156,7 +156,7 @@ def company_b(clinic):
     Product = Model.get('product.product')
     Template = Model.get('clinic.pack.template')
     Pack = Model.get('clinic.pack')
-    Configuration = Model.get('clinic.pack.account.configuration')
+    Configuration = Model.get('account.configuration')
 
     party = Party(name=COMPANY_B)
     party.save()
@@ -188,15 +188,16 @@ def company_b(clinic):
         return record
 
     journal, = Journal.find([('code', '=', 'MISC'), ('type', '=', 'general')])
-    configuration = Configuration(
-        company=company,
-        contract_liability_account=account(
-            "Contract Liabilities - Packs", liability_type),
-        breakage_revenue_account=account("Breakage Revenue", revenue.type),
-        breakage_accrual_account=account("Breakage Accrual", liability_type),
-        unclaimed_property_account=account(
-            "Unclaimed Property Payable", liability_type),
-        journal=journal)
+    configuration = Configuration(1)
+    configuration.contract_liability_account = account(
+        "Contract Liabilities - Packs", liability_type)
+    configuration.breakage_revenue_account = account(
+        "Breakage Revenue", revenue.type)
+    configuration.breakage_accrual_account = account(
+        "Breakage Accrual", liability_type)
+    configuration.unclaimed_property_account = account(
+        "Unclaimed Property Payable", liability_type)
+    configuration.pack_journal = journal
     configuration.save()
     clinic.ids['accounts']['B'] = {
         'contract_liability': configuration.contract_liability_account.id,

@@ -16,7 +16,7 @@ LIABILITY = (
     "SELECT COALESCE(SUM(l.credit - l.debit), 0) "
     "FROM account_move_line AS l "
     "JOIN account_move AS m ON m.id = l.move "
-    "JOIN clinic_pack_account_configuration AS c "
+    "JOIN account_configuration_pack_account AS c "
     "ON c.company = m.company AND l.account = c.contract_liability_account "
     "WHERE m.date <= %s")
 # The packs issued, as Pack Balances lists them.

@@ -16,7 +16,7 @@ from . import browser
 LIABILITY_LINES = (
     "FROM account_move_line AS l "
     "JOIN account_move AS m ON m.id = l.move "
-    "JOIN clinic_pack_account_configuration AS c "
+    "JOIN account_configuration_pack_account AS c "
     "ON c.company = m.company AND l.account IN "
     "(c.contract_liability_account, c.breakage_accrual_account) ")
 

@@ -26,7 +26,7 @@ def configure_accounting(company):
     Account = pool.get('account.account')
     AccountType = pool.get('account.account.type')
     Journal = pool.get('account.journal')
-    Configuration = pool.get('clinic.pack.account.configuration')
+    Configuration = pool.get('account.configuration')
     liability_type, = AccountType.search([
             ('name', '=', 'Current'),
             ('parent.name', '=', 'Liability'),
@@ -44,19 +44,19 @@ def configure_accounting(company):
         record.save()
         return record
     journal, = Journal.search([('type', '=', 'general')], limit=1)
-    configuration = Configuration(
-        company=company,
-        contract_liability_account=account(
-            '2300', "Contract Liability", liability_type),
-        breakage_accrual_account=account(
-            '2310', "Breakage Accrual", liability_type),
-        unclaimed_property_account=account(
-            '2320', "Unclaimed Property", liability_type),
-        breakage_revenue_account=account(
-            '4900', "Breakage Revenue", revenue.type),
-        journal=journal)
-    configuration.save()
-    return configuration, revenue
+    with Transaction().set_context(company=company.id):
+        configuration = Configuration(1)
+        configuration.contract_liability_account = account(
+            '2300', "Contract Liability", liability_type)
+        configuration.breakage_accrual_account = account(
+            '2310', "Breakage Accrual", liability_type)
+        configuration.unclaimed_property_account = account(
+            '2320', "Unclaimed Property", liability_type)
+        configuration.breakage_revenue_account = account(
+            '4900', "Breakage Revenue", revenue.type)
+        configuration.pack_journal = journal
+        configuration.save()
+    return Configuration.pack_accounts(company, company), revenue
 
 
 class AccountingAccessTestCase(unit.ClinicTestCase):

@@ -18,6 +18,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction
 
 TODAY = dt.date.today()
 SOLD = TODAY - dt.timedelta(days=60)
@@ -63,7 +64,7 @@ class LedgerPropertyTestCase(unittest.TestCase):
         ProductTemplate = pool.get('product.template')
         Uom = pool.get('product.uom')
         Template = pool.get('clinic.pack.template')
-        Configuration = pool.get('clinic.pack.account.configuration')
+        Configuration = pool.get('account.configuration')
         Party = pool.get('party.party')
         Sequence = pool.get('ir.sequence.strict')
 
@@ -94,13 +95,16 @@ class LedgerPropertyTestCase(unittest.TestCase):
         self.liability = account("Contract Liability", liability_type)
         self.accrual = account("Breakage Accrual", liability_type)
         journal, = Journal.search([('type', '=', 'general')], limit=1)
-        Configuration(company=company,
-            contract_liability_account=self.liability,
-            breakage_revenue_account=account("Breakage", revenue.type),
-            breakage_accrual_account=self.accrual,
-            unclaimed_property_account=account(
-                "Unclaimed Property", liability_type),
-            journal=journal).save()
+        with Transaction().set_context(company=company.id):
+            Configuration.write([Configuration(1)], {
+                    'contract_liability_account': self.liability.id,
+                    'breakage_revenue_account': account(
+                        "Breakage", revenue.type).id,
+                    'breakage_accrual_account': self.accrual.id,
+                    'unclaimed_property_account': account(
+                        "Unclaimed Property", liability_type).id,
+                    'pack_journal': journal.id,
+                    })
 
         category = Category(name="Services", accounting=True,
             account_revenue=revenue)
@@ -422,7 +426,6 @@ class LedgerPropertyTestCase(unittest.TestCase):
 
 
 def _context(**values):
-    from trytond.transaction import Transaction
     return Transaction().set_context(**values)
 
 

@@ -18,8 +18,7 @@ def setup_accounting(clinic, config=None):
     Account = Model.get('account.account', config=config)
     AccountType = Model.get('account.account.type', config=config)
     Journal = Model.get('account.journal', config=config)
-    Configuration = Model.get(
-        'clinic.pack.account.configuration', config=config)
+    Configuration = Model.get('account.configuration', config=config)
     accounts = clinic.accounts
     liability_type, = AccountType.find([
             ('name', '=', 'Current'),
@@ -44,13 +43,12 @@ def setup_accounting(clinic, config=None):
         breakage=account('4900', "Breakage Revenue", revenue_type),
         )
     journal, = Journal.find([('type', '=', 'general')], limit=1)
-    configuration = Configuration(
-        company=clinic.company,
-        contract_liability_account=result.liability,
-        breakage_revenue_account=result.breakage,
-        breakage_accrual_account=result.accrual,
-        unclaimed_property_account=result.unclaimed,
-        journal=journal)
+    configuration = Configuration(1)
+    configuration.contract_liability_account = result.liability
+    configuration.breakage_revenue_account = result.breakage
+    configuration.breakage_accrual_account = result.accrual
+    configuration.unclaimed_property_account = result.unclaimed
+    configuration.pack_journal = journal
     configuration.save()
     result.configuration = configuration
     result.journal = journal
