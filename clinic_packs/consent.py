@@ -295,6 +295,28 @@ class Consent(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             return cls(consent.id)
 
     @classmethod
+    def check_for(cls, record, required):
+        """Return the consent record (a pack or a membership) starts with.
+
+        Its own consent when it is the party's signed consent of template
+        required, else the party's signed consent that check_signed finds.
+        A consent signed by someone else is refused, required or not.
+        """
+        consent = record.consent
+        if consent and consent.party != record.party:
+            raise ConsentRequiredError(gettext(
+                    'clinic_packs.msg_consent_other_party',
+                    record=record.rec_name,
+                    consent=consent.rec_name,
+                    consent_party=consent.party.rec_name,
+                    party=record.party.rec_name))
+        if not required or (consent
+                and consent.template == required
+                and consent.state == 'signed'):
+            return consent
+        return cls.check_signed(record.party, required, record.rec_name)
+
+    @classmethod
     def check_signed(cls, party, template, record_name, date=None):
         """Return the signed consent that find_signed finds.
 

@@ -873,15 +873,7 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         "Find and link the signed consent the template requires."
         pool = Pool()
         Consent = pool.get('clinic.consent')
-        required = self.template.consent_template
-        if not required:
-            return
-        if (self.consent and self.consent.state == 'signed'
-                and self.consent.template == required
-                and self.consent.party == self.party):
-            return
-        self.consent = Consent.check_signed(
-            self.party, required, self.rec_name)
+        self.consent = Consent.check_for(self, self.template.consent_template)
 
     @classmethod
     @ModelView.button

@@ -408,21 +408,8 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Consent = pool.get('clinic.consent')
         for membership in memberships:
-            consent = membership.consent
-            if consent and consent.party != membership.party:
-                raise MembershipError(gettext(
-                        'clinic_packs_membership.msg_membership_consent_party',
-                        membership=membership.rec_name,
-                        consent=consent.rec_name,
-                        consent_party=consent.party.rec_name,
-                        party=membership.party.rec_name))
-            required = membership.plan.consent_template
-            if required and not (
-                    membership.consent
-                    and membership.consent.template == required
-                    and membership.consent.state == 'signed'):
-                membership.consent = Consent.check_signed(
-                    membership.party, required, membership.rec_name)
+            membership.consent = Consent.check_for(
+                membership, membership.plan.consent_template)
             membership.next_period_start = membership.start_date
             if membership.auto_renew is None:
                 membership.auto_renew = membership.plan.auto_renew

@@ -16,7 +16,8 @@ from sql import Table
 
 from trytond.modules.account.tests import create_chart
 from trytond.modules.clinic_packs.exceptions import (
-    CompanyAccessError, NumberError, WorkflowAccessError)
+    CompanyAccessError, ConsentRequiredError, NumberError,
+    WorkflowAccessError)
 from trytond.modules.clinic_packs_membership.exceptions import (
     MembershipError, MembershipValidationError, PlanValidationError)
 from trytond.modules.company.tests import create_company, set_company
@@ -258,9 +259,9 @@ class IntegrityTestCase(unittest.TestCase):
             membership = Membership(membership.id)
             before = counts()
 
-            with self.assertRaisesMessage(MembershipError,
-                    'The consent "%s" of membership "%s" was signed for '
-                    'Joe, not for the member Jane.' % (
+            with self.assertRaisesMessage(ConsentRequiredError,
+                    'The consent "%s" of "%s" was signed for '
+                    'Joe, not for Jane.' % (
                         consent.rec_name, membership.rec_name)):
                 Membership.activate([membership])
 
