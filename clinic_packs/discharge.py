@@ -19,6 +19,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import guard
 from .exceptions import PackError
 from .pack import REFUND_POLICIES
 from .wizard import GroupWizardMixin
@@ -66,8 +67,6 @@ class Pack(metaclass=PoolMeta):
 
     def check_discharge(self, date, reason):
         "Raise unless the pack can be discharged on date for reason."
-        pool = Pool()
-        Date = pool.get('ir.date')
         if self.state not in {'active', 'expired'}:
             raise PackError(gettext(
                     'clinic_packs.msg_discharge_state',
@@ -80,8 +79,7 @@ class Pack(metaclass=PoolMeta):
             raise PackError(gettext(
                     'clinic_packs.msg_discharge_before_start',
                     pack=self.rec_name, date=date, start=self.start_date))
-        with Transaction().set_context(company=self.company.id):
-            today = Date.today()
+        today = guard.company_today(self.company)
         if date > today:
             raise PackError(gettext(
                     'clinic_packs.msg_discharge_future',
@@ -185,14 +183,12 @@ class Discharge(GroupWizardMixin, Wizard):
 
     def default_start(self, fields):
         pool = Pool()
-        Date = pool.get('ir.date')
         Employee = pool.get('company.employee')
         packs = list(self.records)
         for pack in packs:
             pack.check_refund()
         pack = packs[0]
-        with Transaction().set_context(company=pack.company.id):
-            today = Date.today()
+        today = guard.company_today(pack.company)
         refundable = sum(
             (p._refundable_amount() for p in packs), Decimal(0))
         amount = sum((p.refund_quote for p in packs), Decimal(0))

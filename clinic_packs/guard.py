@@ -266,7 +266,7 @@ def lock_invoice_sequences(invoices):
         if invoice.number or invoice.type != 'out':
             continue
         date = (invoice.accounting_date or invoice.invoice_date
-            or _company_today(invoice.company))
+            or company_today(invoice.company))
         period = Period.find(invoice.company, date=date, test_state=True)
         pattern = {
             'company': invoice.company.id,
@@ -283,7 +283,9 @@ def lock_invoice_sequences(invoices):
         lock(Sequence, sorted(sequences))
 
 
-def _company_today(company):
+def company_today(company):
+    """Return today's date for company (in its timezone), whatever the
+    context's company; the context's today without a company."""
     Date = Pool().get('ir.date')
-    with Transaction().set_context(company=company.id):
+    with Transaction().set_context(company=company.id if company else None):
         return Date.today()

@@ -195,12 +195,8 @@ class Appointment(metaclass=PoolMeta):
         return 'waived'
 
     def _pack_date(self, company):
-        pool = Pool()
-        Date = pool.get('ir.date')
         if not self.appointment_date:
-            with Transaction().set_context(
-                    company=company.id if company else None):
-                return Date.today()
+            return guard.company_today(company)
         if company and company.timezone:
             zone = tz.get_tzinfo(company.timezone)
             return self.appointment_date.replace(

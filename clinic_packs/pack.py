@@ -1154,7 +1154,6 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         the reason.
         """
         pool = Pool()
-        Date = pool.get('ir.date')
         Event = pool.get('clinic.pack.event')
         packs = cls._lock_modified(packs)
         reason = (reason or '').strip()
@@ -1188,8 +1187,7 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                         pack=pack.rec_name))
         events, reopen = [], []
         for pack in packs:
-            with Transaction().set_context(company=pack.company.id):
-                today = Date.today()
+            today = guard.company_today(pack.company)
             events.append(pack.add_event('extension',
                     reason=reason,
                     previous_expiry_date=pack.expiry_date,
@@ -1268,7 +1266,6 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         liability only moves between packs.  Return the new pack.
         """
         pool = Pool()
-        Date = pool.get('ir.date')
         Event = pool.get('clinic.pack.event')
         packs = cls._lock_modified(packs)
         cls.check_merge(packs)
@@ -1279,8 +1276,7 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             raise PackError(gettext(
                     'clinic_packs.msg_merge_template',
                     template=template.rec_name))
-        with Transaction().set_context(company=first.company.id):
-            today = Date.today()
+        today = guard.company_today(first.company)
         if any(p.expiry_date is None for p in packs):
             expiry_date = None
         else:
@@ -1395,9 +1391,7 @@ class Pack(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('account.invoice.line')
-        Date = pool.get('ir.date')
-        with Transaction().set_context(company=self.company.id):
-            today = Date.today()
+        today = guard.company_today(self.company)
         description = gettext('clinic_packs.msg_refund_description',
             pack=self.rec_name)
         invoice = Invoice(

@@ -156,7 +156,6 @@ class Sell(GroupWizardMixin, Wizard):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('account.invoice.line')
-        Date = pool.get('ir.date')
         template = self.start.template
         party = self.start.party
         company = template.company
@@ -166,8 +165,7 @@ class Sell(GroupWizardMixin, Wizard):
             raise PackError(gettext('clinic_packs.msg_sell_no_price',
                     template=template.rec_name,
                     product=template.product.rec_name))
-        with Transaction().set_context(company=company.id):
-            today = Date.today()
+        today = guard.company_today(company)
         invoice = Invoice(
             type='out',
             company=company,

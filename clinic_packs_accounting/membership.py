@@ -18,7 +18,7 @@ from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, fields
-from trytond.modules.clinic_packs import value
+from trytond.modules.clinic_packs import guard, value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
@@ -448,8 +448,6 @@ class Period(metaclass=PoolMeta):
         effective date falls inside it; the fee is recognised through the
         effective date when it is past.
         """
-        pool = Pool()
-        Date = pool.get('ir.date')
         to_reopen, to_recognise = [], {}
         for membership in memberships:
             effective = membership.cancel_effective_date
@@ -460,8 +458,7 @@ class Period(metaclass=PoolMeta):
                 continue
             if period.fee_recognition_closed and effective < period.end_date:
                 to_reopen.append(period)
-            with Transaction().set_context(company=membership.company.id):
-                today = Date.today()
+            today = guard.company_today(membership.company)
             if effective <= today:
                 to_recognise.setdefault(today, []).append(period)
         if to_reopen:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import fields
-from trytond.modules.clinic_packs import value
+from trytond.modules.clinic_packs import guard, value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -139,8 +139,6 @@ class Pack(metaclass=PoolMeta):
 
     @classmethod
     def extend_expiry(cls, packs, date, reason, extra_quantity=0):
-        pool = Pool()
-        Date = pool.get('ir.date')
         # Refused before anything is written: an expired pack whose value
         # was broken would stay expired (its new grace period is already
         # over), its breakage standing and its unit value re-based on
@@ -150,8 +148,7 @@ class Pack(metaclass=PoolMeta):
                     or not date
                     or (pack.expiry_date and date <= pack.expiry_date)):
                 continue
-            with Transaction().set_context(company=pack.company.id):
-                today = Date.today()
+            today = guard.company_today(pack.company)
             grace_end = date + dt.timedelta(
                 days=pack.template.grace_days or 0)
             if grace_end < today:
@@ -233,7 +230,6 @@ class Pack(metaclass=PoolMeta):
     def refund_packs(cls, packs, reason):
         pool = Pool()
         Invoice = pool.get('account.invoice')
-        Date = pool.get('ir.date')
         packs = cls._lock_modified(packs)
         # A refund of an expired pack pays back the value broken at expiry.
         cls.reinstate_breakage(
@@ -252,8 +248,7 @@ class Pack(metaclass=PoolMeta):
                 for p in packs})
         dates = {}
         for pack in cls.browse(packs):
-            with Transaction().set_context(company=pack.company.id):
-                dates[pack] = Date.today()
+            dates[pack] = guard.company_today(pack.company)
         cls.post_breakage_accrual(list(dates), dates)
         return invoices
 
@@ -322,14 +317,12 @@ class Pack(metaclass=PoolMeta):
         """
         pool = Pool()
         Move = pool.get('account.move')
-        Date = pool.get('ir.date')
         moves = {}
         for pack in packs:
             if not pack.breakage_move:
                 continue
             if date is None:
-                with Transaction().set_context(company=pack.company.id):
-                    date = Date.today()
+                date = guard.company_today(pack.company)
             configuration = Move.pack_configuration(pack.company, pack)
             moves[pack] = pack.breakage_move.new_pack_reversal(
                 max(date, pack.breakage_move.date), pack,
