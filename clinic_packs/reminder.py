@@ -2,13 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 "Expiry reminders: the patient hears of unused units before they lapse."
 import datetime as dt
-import html
 
 from sql import Null
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+from . import notice
 
 BATCH_SIZE = 100
 
@@ -98,21 +99,9 @@ class Pack(metaclass=PoolMeta):
 
         Return the ir.email sent, or None when the patient has no email.
         """
-        pool = Pool()
-        EmailTemplate = pool.get('ir.email.template')
-        Email = pool.get('ir.email')
-        addresses = EmailTemplate.get_addresses(self.party)
-        if not addresses:
-            return None
-        language = EmailTemplate.get_languages(self.party)[0]
-        with Transaction().set_context(language=language.code):
-            # Read again for the progress text in the patient's language.
-            pack = self.__class__(self.id)
-            subject, body = pack._reminder_message()
-        return Email.send(
-            to=', '.join(addresses), subject=subject,
-            body=html.escape(body).replace('\n', '<br/>\n'),
-            record=[self.__name__, self.id])
+        # Read again for the progress text in the patient's language.
+        return notice.email_party(self.party, self,
+            lambda: self.__class__(self.id)._reminder_message())
 
     def _reminder_message(self):
         "Return the subject and plain text body of the expiry reminder."

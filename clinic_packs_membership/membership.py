@@ -14,7 +14,7 @@ from trytond import backend
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.modules.clinic_packs import value
+from trytond.modules.clinic_packs import notice, value
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
 from trytond.modules.clinic_packs.guard import (
@@ -1082,32 +1082,31 @@ class Period(ModelSQL, ModelView):
 
         The email goes out when the transaction commits.
         """
-        pool = Pool()
-        Email = pool.get('ir.email')
-        Lang = pool.get('ir.lang')
         membership = self.membership
-        party = membership.party
-        to = party.email
-        if not to:
-            return
-        lang = Lang.get(party.lang.code if party.lang else None)
-        with Transaction().set_context(language=lang.code):
-            subject = gettext(
-                'clinic_packs_membership.msg_renewal_notice_subject',
-                plan=membership.plan.rec_name)
-            body = gettext(
-                'clinic_packs_membership.msg_renewal_notice_body',
-                party=party.rec_name,
-                plan=membership.plan.rec_name,
-                date=lang.strftime(self.end_date + dt.timedelta(days=1)),
-                fee=lang.currency(
-                    membership.plan.get_fee(), membership.company.currency),
-                membership=membership.rec_name)
-        email = Email.send(
-            to=to, subject=subject, body=body,
-            record=[membership.__name__, membership.id])
-        self.renewal_notice_sent = email
-        self.save()
+        email = notice.email_party(
+            membership.party, membership, self._renewal_notice_message)
+        if email:
+            self.renewal_notice_sent = email
+            self.save()
+
+    def _renewal_notice_message(self):
+        "Return the subject and plain text body of the renewal notice."
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        membership = self.membership
+        subject = gettext(
+            'clinic_packs_membership.msg_renewal_notice_subject',
+            plan=membership.plan.rec_name)
+        body = gettext(
+            'clinic_packs_membership.msg_renewal_notice_body',
+            party=membership.party.rec_name,
+            plan=membership.plan.rec_name,
+            date=lang.strftime(self.end_date + dt.timedelta(days=1)),
+            fee=lang.currency(
+                membership.plan.get_fee(), membership.company.currency),
+            membership=membership.rec_name)
+        return subject, body
 
 
 class Pack(metaclass=PoolMeta):

@@ -182,10 +182,11 @@ def redeem(pack, product, date, quantity=1, uom=None, config=None, **values):
 def start_smtp_sink():
     """Start an SMTP server on 127.0.0.1 keeping the emails it receives.
 
-    The scenarios run trytond in-process, so pointing its email.uri at the
-    sink is enough for ir.email to deliver there.  Return the sink:
-    `messages` lists the email.message.EmailMessage received, `stop()` stops
-    the server and restores the email configuration.
+    The scenarios and tests run trytond in-process, so pointing its
+    email.uri at the sink is enough for ir.email to deliver there.  Return
+    the sink: `messages` lists the email.message.EmailMessage received,
+    `envelopes` their (sender, recipients), `stop()` stops the server and
+    restores the email configuration.
     """
     from aiosmtpd.controller import Controller
 
@@ -194,8 +195,11 @@ def start_smtp_sink():
     class Handler:
         def __init__(self):
             self.messages = []
+            self.envelopes = []
 
         async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append(
+                (envelope.mail_from, list(envelope.rcpt_tos)))
             self.messages.append(email.message_from_bytes(
                     envelope.original_content, policy=email.policy.default))
             return '250 OK'
@@ -214,7 +218,8 @@ def start_smtp_sink():
         controller.stop()
         for key, value in previous.items():
             config.set('email', key, value)
-    return SimpleNamespace(messages=handler.messages, stop=stop)
+    return SimpleNamespace(
+        messages=handler.messages, envelopes=handler.envelopes, stop=stop)
 
 
 def email_text(message):

@@ -3,37 +3,14 @@
 # terms.
 """Renewal notices sent through a real SMTP server (aiosmtpd)."""
 import datetime as dt
-import socket
 import unittest
 from decimal import Decimal
-from email import message_from_bytes, policy
 
-from aiosmtpd.controller import Controller
 from proteus import Model
 
-from trytond.config import config as trytond_config
-from trytond.modules.clinic_packs.tests.tools import setup_clinic
+from trytond.modules.clinic_packs.tests.tools import (
+    setup_clinic, start_smtp_sink)
 from trytond.tests.tools import activate_modules
-
-
-class Outbox:
-    "An aiosmtpd handler keeping what it receives."
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((
-                envelope.mail_from, list(envelope.rcpt_tos),
-                message_from_bytes(
-                    envelope.original_content, policy=policy.default)))
-        return '250 Message accepted for delivery'
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def html(message):
@@ -45,17 +22,8 @@ class RenewalNoticeTestCase(unittest.TestCase):
     "Renewal notice emails"
 
     def setUp(self):
-        self.outbox = Outbox()
-        port = free_port()
-        controller = Controller(self.outbox, hostname='127.0.0.1', port=port)
-        controller.start()
-        self.addCleanup(controller.stop)
-        for option, value in [
-                ('uri', 'smtp://127.0.0.1:%s' % port),
-                ('from', 'clinic@example.com')]:
-            self.addCleanup(trytond_config.set, 'email', option,
-                trytond_config.get('email', option))
-            trytond_config.set('email', option, value)
+        self.outbox = start_smtp_sink()
+        self.addCleanup(self.outbox.stop)
 
     def test_notice_once_per_period(self):
         "The member is emailed once, renewal_notice_days before a renewal"
@@ -101,10 +69,10 @@ class RenewalNoticeTestCase(unittest.TestCase):
 
         notify(dt.date(2025, 1, 25))
 
-        (sender, recipients, message), = self.outbox.messages
-        self.assertEqual((sender, recipients),
-            ('clinic@example.com', ['jane@example.com']))
-        self.assertEqual(message['To'], 'jane@example.com')
+        message, = self.outbox.messages
+        self.assertEqual(self.outbox.envelopes,
+            [('clinic@example.com', ['jane@example.com'])])
+        self.assertEqual(message['To'], 'Jane Doe <jane@example.com>')
         self.assertEqual(message['Subject'],
             "Your Wellness membership renews soon")
         self.assertIn(
@@ -114,7 +82,8 @@ class RenewalNoticeTestCase(unittest.TestCase):
         email = january.renewal_notice_sent
         self.assertEqual(
             (email.recipients, email.subject, email.resource),
-            ('jane@example.com', "Your Wellness membership renews soon",
+            ('Jane Doe <jane@example.com>',
+                "Your Wellness membership renews soon",
                 Membership(membership.id)))
         self.assertEqual(len(Email.find([])), 1)
         # Tom's membership does not renew: no notice.
@@ -135,8 +104,8 @@ class RenewalNoticeTestCase(unittest.TestCase):
         notify(dt.date(2025, 2, 22))
         notify(dt.date(2025, 2, 23))
         self.assertEqual(len(self.outbox.messages), 2)
-        _, recipients, message = self.outbox.messages[1]
-        self.assertEqual(recipients, ['jane@example.com'])
+        message = self.outbox.messages[1]
+        self.assertEqual(self.outbox.envelopes[1][1], ['jane@example.com'])
         self.assertIn(
             "renews on 03/01/2025 for $60.00.", html(message))
         february, = Period.find([
