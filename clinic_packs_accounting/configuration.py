@@ -53,11 +53,11 @@ def _account(name, company):
         help=help)
 
 
-def _journal():
+def _journal(company):
     string, help = _JOURNAL
     return fields.Many2One(
         'account.journal', string, domain=[('type', '=', 'general')],
-        help=help)
+        context={'company': company}, help=help)
 
 
 class Configuration(metaclass=PoolMeta):
@@ -75,7 +75,8 @@ class Configuration(metaclass=PoolMeta):
     unclaimed_property_account = fields.MultiValue(_account(
             'unclaimed_property_account',
             Eval('context', {}).get('company', -1)))
-    pack_journal = fields.MultiValue(_journal())
+    pack_journal = fields.MultiValue(_journal(
+            Eval('context', {}).get('company', -1)))
 
     @classmethod
     def multivalue_model(cls, field):
@@ -112,7 +113,7 @@ class ConfigurationPackAccount(ModelSQL, CompanyValueMixin):
         'breakage_accrual_account', Eval('company', -1))
     unclaimed_property_account = _account(
         'unclaimed_property_account', Eval('company', -1))
-    pack_journal = _journal()
+    pack_journal = _journal(Eval('company', -1))
 
     @classmethod
     def __register__(cls, module):
