@@ -100,31 +100,16 @@ class Bench:
         """Run func in a transaction of the administrator, restarted with
         the locks the host asks for (as ir.cron does); without locks, as
         trytond-cron starts a cron, the locks of none of the others."""
-        from trytond import backend
-        from trytond.transaction import Transaction, TransactionError
+        from trytond.modules.clinic_packs import guard
+        from trytond.transaction import Transaction
         context = {'_skip_warnings': True}
         if getattr(self, 'company', None):
             context['company'] = self.company
         extras = self.extras if locks else {}
-        for _ in range(20):
-            try:
-                with Transaction().start(self.database, 0,
-                        context=context, **extras) as transaction:
-                    try:
-                        result = func()
-                        if commit:
-                            transaction.commit()
-                        else:
-                            transaction.rollback()
-                        return result
-                    except TransactionError as e:
-                        transaction.rollback()
-                        e.fix(extras)
-                        continue
-            except backend.DatabaseOperationalError:
-                time.sleep(0.1)
-                continue
-        raise RuntimeError("too many restarts")
+        return guard.retrying(
+            lambda **extras: Transaction().start(
+                self.database, 0, context=context, **extras),
+            func, extras, retries=20, wait=0.1, commit=commit)
 
     # Set-up ---------------------------------------------------------------
     def setup(self):

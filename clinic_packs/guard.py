@@ -8,15 +8,19 @@
 - `check_company`: records named by id in a wizard, a button or a call
   belong to one of the user's companies (wizards run without record rules);
 - `lock`: lock rows and re-read them, waiting for the lock instead of
-  failing with a raw database error under contention.
+  failing with a raw database error under contention;
+- `retrying`: run work in transactions of its own the way ir.cron and the
+  RPC dispatcher do (crons, workers and the race tests share it).
 """
 import math
+import time
 from decimal import Decimal
 
 from sql import For, Literal
 from sql.operators import In
 
 from trytond import backend
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
@@ -289,3 +293,47 @@ def company_today(company):
     Date = Pool().get('ir.date')
     with Transaction().set_context(company=company.id if company else None):
         return Date.today()
+
+
+def retrying(start, func, extras=None, retries=None, wait=0.02,
+        on_restart=None, on_retry=None, commit=True):
+    """Run func in the transaction start(**extras) opens, commit it and
+    return func's result, as ir.cron and the RPC dispatcher do.
+
+    A lock asked for midway (TransactionError) restarts the transaction
+    with the lock taken from the start; a lock held by a concurrent
+    transaction (DatabaseOperationalError) is retried up to retries times
+    (the database's retry setting by default), waiting a little longer each
+    time.  extras, updated in place, keeps the locks for the caller's next
+    transaction; on_restart and on_retry are told of each.  Without commit
+    the work is rolled back (a measurement that must leave no trace).
+    """
+    if retries is None:
+        retries = config.getint('database', 'retry')
+    extras = {} if extras is None else extras
+    count = 0
+    while True:
+        if count:
+            time.sleep(wait * count)
+        try:
+            with start(**extras) as transaction:
+                try:
+                    result = func()
+                    if commit:
+                        transaction.commit()
+                    else:
+                        transaction.rollback()
+                except TransactionError as e:
+                    transaction.rollback()
+                    e.fix(extras)
+                    if on_restart:
+                        on_restart()
+                    continue
+        except backend.DatabaseOperationalError:
+            if count < retries:
+                count += 1
+                if on_retry:
+                    on_retry(count)
+                continue
+            raise
+        return result

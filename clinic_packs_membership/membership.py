@@ -4,14 +4,11 @@
 import datetime as dt
 import functools
 import logging
-import time
 
 from sql import Literal, Values
 from sql.aggregate import Count, Max, Min
 from sql.functions import CurrentTimestamp
 
-from trytond import backend
-from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.clinic_packs import notice, value
@@ -19,13 +16,13 @@ from trytond.modules.currency.fields import Monetary
 from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
 from trytond.modules.clinic_packs.guard import (
     WorkflowGuardMixin, check_company, lock, lock_invoice_sequences,
-    user_call)
+    retrying, user_call)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import (
-    Transaction, TransactionError, without_check_access)
+    Transaction, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import MembershipError, MembershipValidationError
@@ -739,36 +736,15 @@ def _in_new_transaction(func, tables=(), records=None):
     locked.
 
     The transaction starts with tables and the rows of records (ids per
-    table) locked.  Like ir.cron: a lock request restarts the transaction
-    with the locks acquired and an operational error (lock taken by a
-    concurrent run) is retried.
+    table) locked; guard.retrying restarts it for a lock asked for midway
+    and retries it when a concurrent run holds one.
     """
-    transaction = Transaction()
-    retry = config.getint('database', 'retry')
     extras = {
         '_lock_tables': list(tables),
         '_lock_records': {t: list(i) for t, i in (records or {}).items()},
         }
-    count = 0
-    while True:
-        if count:
-            time.sleep(0.02 * count)
-        try:
-            with transaction.new_transaction(**extras) as new:
-                try:
-                    func()
-                    new.commit()
-                except TransactionError as e:
-                    new.rollback()
-                    e.fix(extras)
-                    continue
-        except backend.DatabaseOperationalError:
-            if count < retry:
-                count += 1
-                logger.debug("Retry: %i", count)
-                continue
-            raise
-        break
+    retrying(Transaction().new_transaction, func, extras,
+        on_retry=lambda count: logger.debug("Retry: %i", count))
     return extras['_lock_tables']
 
 

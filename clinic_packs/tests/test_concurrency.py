@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from proteus import Model
 
-from trytond import backend
 from trytond.exceptions import UserError
+from trytond.modules.clinic_packs import guard
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 from trytond.tests.tools import activate_modules
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 
 from .tools import create_template, redeem, setup_clinic
 
@@ -22,28 +22,17 @@ from .tools import create_template, redeem, setup_clinic
 def call(func, context, hold=0):
     """Run func in its own transaction the way the RPC dispatcher does.
 
-    Lock requests restart the transaction with the lock taken; a lock held by
-    another transaction is retried.  hold keeps the transaction (and its
-    locks) open before commit, to force the other request to collide.
+    hold keeps the transaction (and its locks) open before commit, to force
+    the other request to collide.
     """
-    extras = {}
-    for attempt in range(200):
-        try:
-            with Transaction().start(
-                    DB_NAME, 1, context=context, **extras) as transaction:
-                try:
-                    result = func()
-                    time.sleep(hold)
-                    transaction.commit()
-                    return result
-                except TransactionError as e:
-                    transaction.rollback()
-                    e.fix(extras)
-                    continue
-        except backend.DatabaseOperationalError:
-            time.sleep(0.05)
-            continue
-    raise RuntimeError("never got the lock")
+    def run():
+        result = func()
+        time.sleep(hold)
+        return result
+    return guard.retrying(
+        lambda **extras: Transaction().start(
+            DB_NAME, 1, context=context, **extras),
+        run, retries=200, wait=0.002)
 
 
 class RaceForLastUnitTestCase(unittest.TestCase):

@@ -26,9 +26,8 @@ import signal
 import sys
 import time
 
-from trytond import backend
 from trytond.pool import Pool
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 
 
 def main():
@@ -43,6 +42,7 @@ def main():
     database = os.environ['DB_NAME']
     pool = Pool(database)
     pool.init()
+    from trytond.modules.clinic_packs import guard
     from trytond.modules.clinic_packs_membership import membership as module
     if args.batch_size:
         module.BATCH_SIZE = args.batch_size
@@ -80,26 +80,17 @@ def main():
     sys.stdin.readline()
     summary['started'] = time.time()
     context = {'company': args.company, '_skip_warnings': True}
-    extras = {}
-    while True:
-        try:
-            with Transaction().start(
-                    database, 0, context=context, **extras) as transaction:
-                try:
-                    Membership.renew(args.date)
-                    transaction.commit()
-                except TransactionError as e:
-                    transaction.rollback()
-                    e.fix(extras)
-                    summary['restarts'] += 1
-                    continue
-        except backend.DatabaseOperationalError:
-            summary['retries'] += 1
-            if summary['retries'] > 50:
-                raise
-            time.sleep(0.1)
-            continue
-        break
+
+    def restarted():
+        summary['restarts'] += 1
+
+    def retried(count):
+        summary['retries'] = count
+    guard.retrying(
+        lambda **extras: Transaction().start(
+            database, 0, context=context, **extras),
+        lambda: Membership.renew(args.date), retries=50, wait=0.01,
+        on_restart=restarted, on_retry=retried)
     summary['finished'] = time.time()
     print(json.dumps(summary), flush=True)
 
