@@ -3,8 +3,8 @@
 from trytond.pool import Pool
 
 from . import (
-    compat, configuration, consent, health, invoice, ir, pack, party, redemption, reminder,
-    sell, statement, wizard)
+    compat, configuration, consent, health, invoice, ir, pack, party,
+    redemption, reminder, sell, statement, wizard)
 from . import discharge, dispute, fairness_report
 
 __all__ = ['register']

@@ -462,11 +462,11 @@ class Consent(guard.WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         """
         pool = Pool()
         Template = pool.get('clinic.consent.template')
-        cls.lock(consents)
+        consents = guard.lock(cls, consents)
         # Signing and changing the terms must not interleave, or a consent
         # could freeze terms that another transaction is replacing without
         # a new version.
-        Template.lock(list({c.template for c in consents}))
+        guard.lock(Template, list({c.template for c in consents}))
         now = dt.datetime.now()
         for consent in consents:
             consent.check_signable()

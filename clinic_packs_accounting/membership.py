@@ -372,8 +372,7 @@ class Period(metaclass=PoolMeta):
         Move = pool.get('account.move')
         if not periods:
             return
-        cls.lock(periods)
-        periods = cls.browse([p.id for p in periods])
+        periods = guard.lock(cls, periods)
         moves, to_save = [], []
         for period in periods:
             if period.fee_recognition_closed or not period.invoice_line:
@@ -425,9 +424,8 @@ class Period(metaclass=PoolMeta):
         """
         pool = Pool()
         Move = pool.get('account.move')
-        cls.lock(periods)
         moves = []
-        for period in cls.browse([p.id for p in periods]):
+        for period in guard.lock(cls, periods):
             if not period.fee_recognised_date:
                 continue
             target = period.get_fee_target(period.fee_recognised_date)

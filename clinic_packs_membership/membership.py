@@ -631,9 +631,8 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         Period = pool.get('clinic.membership.period')
         if not memberships:
             return
-        cls.lock(memberships)
         # Re-read after the lock: another run may have renewed them.
-        memberships = cls.browse([m.id for m in memberships])
+        memberships = lock(cls, memberships)
         to_cancel, to_close = [], []
         while True:
             due = []
@@ -1003,8 +1002,7 @@ class Period(ModelSQL, ModelView):
         pool = Pool()
         Pack = pool.get('clinic.pack')
         Event = pool.get('clinic.pack.event')
-        cls.lock(periods)
-        periods = cls.browse([p.id for p in periods])
+        periods = lock(cls, periods)
         to_expire, to_roll, events = [], [], []
         for period in sorted(periods, key=lambda p: (p.end_date, p.id)):
             if period.allotments_closed or period.end_date >= date:
