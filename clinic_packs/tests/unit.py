@@ -19,13 +19,18 @@ START = dt.date(2025, 1, 10)
 EXPIRY = dt.date(2025, 7, 9)
 
 
-def setup_clinic(company, accounting=False):
+def setup_clinic(company, accounting=False, years=None):
     """Create services, pack templates and three parties of company.
 
-    With accounting, also a chart, the fiscal years and product categories
-    with accounts, to post invoices.  Return a namespace with company, the
-    unit of measure, the services physio and massage, the templates by key
-    and the parties jane, joe and ndis (a funder).
+    With accounting, also a chart, the fiscal years (of START and today, or
+    of years) with their periods and invoice sequences, and product
+    categories with accounts, to post invoices.  Return a namespace with
+    company, the unit of measure, the services physio and massage, the
+    templates by key and the parties jane, joe and ndis (a funder).
+
+    This is the clinic of every unit test (the membership, accounting and
+    property tests add to it); the scenarios' is tools.setup_clinic, its
+    proteus twin.
     """
     pool = Pool()
     Party = pool.get('party.party')
@@ -36,16 +41,28 @@ def setup_clinic(company, accounting=False):
     Template = pool.get('clinic.pack.template')
     Account = pool.get('account.account')
     FiscalYear = pool.get('account.fiscalyear')
+    Sequence = pool.get('ir.sequence.strict')
+    InvoiceSequence = pool.get('account.fiscalyear.invoice_sequence')
 
     category_values = {}
     if accounting:
         create_chart(company)
         # Refunds are dated today.
-        for year in sorted({START.year, dt.date.today().year}):
+        for year in sorted(years or {START.year, dt.date.today().year}):
             fiscalyear = get_fiscalyear(company, today=dt.date(year, 1, 1))
             fiscalyear.invoice_sequences = []
             fiscalyear.save()
             set_invoice_sequences(fiscalyear)
+            # Credit notes are dated today, often after later-dated sales:
+            # number them apart.
+            invoice_sequence, = InvoiceSequence.search([
+                    ('fiscalyear', '=', fiscalyear.id)])
+            credit_notes = Sequence(name="Credit notes %s" % year,
+                sequence_type=invoice_sequence.out_credit_note_sequence
+                .sequence_type, company=company)
+            credit_notes.save()
+            invoice_sequence.out_credit_note_sequence = credit_notes
+            invoice_sequence.save()
             FiscalYear.create_period([fiscalyear])
         revenue, = Account.search([
                 ('type.revenue', '=', True),

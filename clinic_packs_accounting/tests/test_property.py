@@ -11,8 +11,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from trytond.modules.account.tests import create_chart, get_fiscalyear
-from trytond.modules.account_invoice.tests import set_invoice_sequences
+from trytond.modules.clinic_packs.tests.unit import (
+    setup_clinic as setup_test_clinic)
 from trytond.modules.clinic_packs_accounting.balance import pack_totals
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
@@ -59,29 +59,13 @@ class LedgerPropertyTestCase(unittest.TestCase):
         Account = pool.get('account.account')
         AccountType = pool.get('account.account.type')
         Journal = pool.get('account.journal')
-        FiscalYear = pool.get('account.fiscalyear')
         Category = pool.get('product.category')
         ProductTemplate = pool.get('product.template')
-        Uom = pool.get('product.uom')
         Template = pool.get('clinic.pack.template')
         Configuration = pool.get('account.configuration')
-        Party = pool.get('party.party')
-        Sequence = pool.get('ir.sequence.strict')
 
-        create_chart(company)
-        fiscalyear = set_invoice_sequences(get_fiscalyear(company,
-                start_date=TODAY - dt.timedelta(days=400),
-                end_date=TODAY + dt.timedelta(days=400)))
-        # Credit notes are dated today, after the sales: number them apart.
-        invoice_sequence, = fiscalyear.invoice_sequences
-        credit_notes = Sequence(name="Credit notes",
-            sequence_type=invoice_sequence.out_credit_note_sequence
-            .sequence_type, company=company)
-        credit_notes.save()
-        invoice_sequence.out_credit_note_sequence = credit_notes
-        fiscalyear.invoice_sequences = [invoice_sequence]
-        fiscalyear.save()
-        FiscalYear.create_period([fiscalyear])
+        clinic = setup_test_clinic(company, accounting=True,
+            years=range(TODAY.year - 2, TODAY.year + 3))
         revenue, = Account.search([('type.revenue', '=', True)], limit=1)
         liability_type, = AccountType.search([
                 ('name', '=', 'Current'),
@@ -109,7 +93,7 @@ class LedgerPropertyTestCase(unittest.TestCase):
         category = Category(name="Services", accounting=True,
             account_revenue=revenue)
         category.save()
-        unit, = Uom.search([('name', '=', 'Unit')])
+        unit = clinic.unit
 
         def service(name, price):
             template = ProductTemplate(name=name, type='service',
@@ -130,8 +114,7 @@ class LedgerPropertyTestCase(unittest.TestCase):
                         breakage_rate=Decimal('0.25'),
                         refund_policy=policy))
         Template.save(self.templates)
-        self.party = Party(name="Jane Doe", addresses=[{}])
-        self.party.save()
+        self.party = clinic.jane
 
     def sell(self, company, template, cents):
         pool = Pool()

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from sql import Table
 
-from trytond.modules.account.tests import create_chart
 from trytond.modules.clinic_packs.exceptions import (
     CompanyAccessError, ConsentRequiredError, NumberError,
     WorkflowAccessError)
@@ -24,6 +23,8 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction, check_access
+
+from .unit import setup_clinic
 
 JAN1 = dt.date(2025, 1, 1)
 
@@ -51,37 +52,9 @@ class IntegrityTestCase(unittest.TestCase):
             yield self._clinic(company)
 
     def _clinic(self, company):
-        pool = Pool()
-        Account = pool.get('account.account')
-        Category = pool.get('product.category')
-        Template = pool.get('product.template')
-        Uom = pool.get('product.uom')
-        Party = pool.get('party.party')
-        Plan = pool.get('clinic.membership.plan')
-        create_chart(company)
-        revenue, = Account.search([
-                ('type.revenue', '=', True),
-                ('company', '=', company.id),
-                ('closed', '!=', True),
-                ], limit=1)
-        category, = Category.create([{
-                    'name': "Fees", 'accounting': True,
-                    'account_revenue': revenue.id}])
-        unit, = Uom.search([('name', '=', 'Unit')])
-        template, = Template.create([{
-                    'name': "Membership", 'type': 'service',
-                    'default_uom': unit.id, 'list_price': Decimal('60.00'),
-                    'account_category': category.id,
-                    'products': [('create', [{}])]}])
-        fee, = template.products
-        jane, joe = Party.create([
-                {'name': "Jane", 'addresses': [('create', [{}])]},
-                {'name': "Joe", 'addresses': [('create', [{}])]}])
-        plan, = Plan.create([{
-                    'name': "Monthly", 'product': fee.id,
-                    'interval': 'month', 'post_invoices': False}])
-        return {'company': company, 'plan': plan, 'fee': fee,
-            'jane': jane, 'joe': joe}
+        clinic = setup_clinic(company)
+        return {'company': company, 'plan': clinic.plan, 'fee': clinic.fee,
+            'jane': clinic.jane, 'joe': clinic.joe}
 
     def membership(self, clinic, activate=True, **values):
         pool = Pool()
@@ -261,7 +234,7 @@ class IntegrityTestCase(unittest.TestCase):
 
             with self.assertRaisesMessage(ConsentRequiredError,
                     'The consent "%s" of "%s" was signed for '
-                    'Joe, not for Jane.' % (
+                    'Joe Bloggs, not for Jane Doe.' % (
                         consent.rec_name, membership.rec_name)):
                 Membership.activate([membership])
 
@@ -719,7 +692,7 @@ class IntegrityTestCase(unittest.TestCase):
             Party.write([jane], {'active': False})
             session, = Session.create([{}])
             with self.assertRaisesMessage(EraseError,
-                    'You cannot erase patient "Jane" of company "%s": '
+                    'You cannot erase patient "Jane Doe" of company "%s": '
                     'membership "%s" is still open.' % (
                         clinic['company'].rec_name, membership.rec_name)):
                 Erase(session.id).check_erase(jane)
@@ -728,7 +701,7 @@ class IntegrityTestCase(unittest.TestCase):
             replace.ask.source = jane
             replace.ask.destination = joe
             with self.assertRaisesMessage(MembershipError,
-                    'You cannot replace patient "Jane": membership "%s" is '
-                    'still open; cancel it first.' % membership.rec_name):
+                    'You cannot replace patient "Jane Doe": membership "%s" '
+                    'is still open; cancel it first.' % membership.rec_name):
                 replace.transition_replace()
             self.assertEqual(Membership(membership.id).party, jane)

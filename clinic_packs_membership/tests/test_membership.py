@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.model.exceptions import SQLConstraintError
-from trytond.modules.account.tests import create_chart
 from trytond.modules.clinic_packs_membership.exceptions import (
     MembershipError, PlanValidationError)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+
+from .unit import setup_clinic
 
 JAN1 = dt.date(2025, 1, 1)
 
@@ -33,36 +34,10 @@ class MembershipTestCase(unittest.TestCase):
 
     def _membership(self, company):
         pool = Pool()
-        Account = pool.get('account.account')
-        Category = pool.get('product.category')
-        Template = pool.get('product.template')
-        Uom = pool.get('product.uom')
-        Party = pool.get('party.party')
-        Plan = pool.get('clinic.membership.plan')
         Membership = pool.get('clinic.membership')
-        create_chart(company)
-        revenue, = Account.search([
-                ('type.revenue', '=', True),
-                ('company', '=', company.id),
-                ('closed', '!=', True),
-                ], limit=1)
-        category, = Category.create([{
-                    'name': "Fees", 'accounting': True,
-                    'account_revenue': revenue.id}])
-        unit, = Uom.search([('name', '=', 'Unit')])
-        template, = Template.create([{
-                    'name': "Membership", 'type': 'service',
-                    'default_uom': unit.id, 'list_price': Decimal('60.00'),
-                    'account_category': category.id,
-                    'products': [('create', [{}])]}])
-        fee, = template.products
-        party, = Party.create([{
-                    'name': "Jane", 'addresses': [('create', [{}])]}])
-        plan, = Plan.create([{
-                    'name': "Monthly", 'product': fee.id,
-                    'interval': 'month', 'post_invoices': False}])
+        clinic = setup_clinic(company)
         membership, = Membership.create([{
-                    'party': party.id, 'plan': plan.id,
+                    'party': clinic.jane.id, 'plan': clinic.plan.id,
                     'start_date': JAN1}])
         Membership.activate([membership])
         return membership
