@@ -3,8 +3,8 @@
 from trytond.pool import Pool
 
 from . import (
-    compat, configuration, consent, health, invoice, ir, pack, party,
-    redemption, reminder, sell, statement, wizard)
+    compat, configuration, consent, event, health, invoice, ir, pack, party,
+    redemption, sell, statement, template, wizard)
 from . import discharge, dispute, fairness_report
 
 __all__ = ['register']
@@ -17,12 +17,11 @@ def register():
         consent.ConsentTemplate,
         consent.Consent,
         consent.Attachment,
-        pack.Template,
-        pack.TemplateService,
-        pack.TemplateServiceCategory,
+        template.Template,
+        template.TemplateService,
+        template.TemplateServiceCategory,
         pack.Pack,
-        pack.PackEvent,
-        reminder.Pack,
+        event.PackEvent,
         redemption.Redemption,
         redemption.RedeemStart,
         redemption.RedeemDone,

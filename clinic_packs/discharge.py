@@ -21,7 +21,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import guard
 from .exceptions import PackError
-from .pack import REFUND_POLICIES
+from .template import REFUND_POLICIES
 from .wizard import GroupWizardMixin
 
 
@@ -88,8 +88,11 @@ class Pack(metaclass=PoolMeta):
             raise PackError(gettext(
                     'clinic_packs.msg_discharge_reason',
                     pack=self.rec_name))
-        # The refund path's own checks: policy, something to pay back.
-        self.check_refund()
+        # Care complete is a clinical fact: a template refunding nothing
+        # (policy "none" or nothing left under its policy) does not stop
+        # the discharge, which then closes the pack without a credit note.
+        if self.refund_quote:
+            self.check_refund()
 
     @classmethod
     def discharge_packs(cls, packs, date, reason, employee=None):
@@ -107,9 +110,20 @@ class Pack(metaclass=PoolMeta):
         for pack in packs:
             pack.check_discharge(date, reason)
         quotes = {p.id: p.refund_quote for p in packs}
-        invoices = cls.refund_packs(packs, gettext(
-                'clinic_packs.msg_discharge_refund_reason',
-                date=date, reason=reason))
+        refund_reason = gettext(
+            'clinic_packs.msg_discharge_refund_reason',
+            date=date, reason=reason)
+        refunded = [p for p in packs if quotes[p.id]]
+        kept = [p for p in packs if not quotes[p.id]]
+        invoices = []
+        if refunded:
+            invoices = cls.refund_packs(refunded, refund_reason)
+        if kept:
+            # The refund path without its credit note: the modules above
+            # (clinic_packs_accounting) earn the unused value as they earn
+            # what a refund does not pay back.
+            with Transaction().set_context(_clinic_discharge_no_refund=True):
+                cls.refund_packs(kept, refund_reason)
         packs = cls.browse(packs)
         events = []
         for pack in packs:
@@ -121,6 +135,20 @@ class Pack(metaclass=PoolMeta):
         cls.save(packs)
         Event.save(events)
         return invoices
+
+    @classmethod
+    def refund_packs(cls, packs, reason):
+        if not Transaction().context.get('_clinic_discharge_no_refund'):
+            return super().refund_packs(packs, reason)
+        # A discharge refunding nothing: close the packs with nothing left,
+        # no credit note and no refund event (the discharge event says it).
+        packs = cls._lock_modified(packs)
+        for pack in packs:
+            pack.remaining_quantity = Decimal(0)
+            pack.remaining_amount = Decimal(0)
+        cls.save(packs)
+        cls.close_refunded(packs)
+        return []
 
 
 class PackEvent(metaclass=PoolMeta):
@@ -185,10 +213,13 @@ class Discharge(GroupWizardMixin, Wizard):
         pool = Pool()
         Employee = pool.get('company.employee')
         packs = list(self.records)
-        for pack in packs:
-            pack.check_refund()
         pack = packs[0]
         today = guard.company_today(pack.company)
+        for pack_ in packs:
+            if pack_.state not in {'active', 'expired'}:
+                raise PackError(gettext(
+                        'clinic_packs.msg_discharge_state',
+                        pack=pack_.rec_name, state=pack_.state_string))
         refundable = sum(
             (p._refundable_amount() for p in packs), Decimal(0))
         amount = sum((p.refund_quote for p in packs), Decimal(0))

@@ -12,7 +12,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import compat, guard, value
 from .exceptions import PackAccessError, RedemptionError
-from .pack import MAX_AMOUNT, MAX_QUANTITY, QUANTITY_DIGITS
+from .pack import QUANTITY_DIGITS
+from .template import MAX_AMOUNT, MAX_QUANTITY
 from .wizard import GroupWizardMixin
 
 STATES = [

@@ -6,7 +6,7 @@ import datetime as dt
 from sql import Null
 
 from trytond.i18n import gettext
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import notice
@@ -14,8 +14,9 @@ from . import notice
 BATCH_SIZE = 100
 
 
-class Pack(metaclass=PoolMeta):
-    __name__ = 'clinic.pack'
+class ReminderMixin:
+    "The expiry reminders of clinic.pack (mixed into the model in pack.py)."
+    __slots__ = ()
 
     @classmethod
     def _reminder_domain(cls, date):

@@ -19,7 +19,7 @@ from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from . import guard
 from .exceptions import PackError
-from .pack import UNITS
+from .template import UNITS
 from .wizard import GroupWizardMixin
 
 

@@ -18,7 +18,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
-from .pack import QUANTITY_DIGITS, REFUND_POLICIES, UNITS
+from .pack import QUANTITY_DIGITS
+from .template import REFUND_POLICIES, UNITS
 
 
 class GroupWizardMixin:
