@@ -3,7 +3,9 @@
 # terms.
 from trytond.pool import Pool
 
-from . import configuration, health, invoice, ir, membership, party, plan
+from . import (
+    configuration, health, invoice, ir, membership, pack, party, period, plan,
+    report)
 
 __all__ = ['register']
 
@@ -16,9 +18,9 @@ def register():
         plan.PlanAllotment,
         plan.PlanDiscount,
         membership.Membership,
-        membership.Period,
-        membership.Pack,
-        membership.MembersActive,
+        period.Period,
+        pack.Pack,
+        report.MembersActive,
         membership.CancelStart,
         invoice.Invoice,
         invoice.InvoiceLine,
