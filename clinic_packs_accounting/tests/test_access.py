@@ -88,6 +88,31 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                 transaction.set_context(_check_access=True, **context):
             yield
 
+    @with_transaction()
+    def test_front_desk_reads_pack_accounts(self):
+        "The front desk reads the pack accounts; only accountants set them"
+        pool = Pool()
+        Configuration = pool.get('account.configuration')
+        with self.clinic(accounting=True) as clinic:
+            accounts, _ = configure_accounting(clinic.company)
+            company = clinic.company
+            desk = self.create_user('desk', [company],
+                ('clinic_packs', 'group_clinic_packs'))
+            accountant = self.create_user('accountant', [company],
+                ('account', 'group_account_admin'))
+        with self.as_user(desk, company=company.id):
+            self.assertEqual(Configuration(1).breakage_revenue_account,
+                accounts.breakage_revenue_account)
+            with self.assertRaises(AccessError) as cm:
+                Configuration.write([Configuration(1)], {
+                        'breakage_revenue_account': None})
+            self.assertEqual(cm.exception.message,
+                'You are not allowed to access "Account Configuration".')
+        with self.as_user(accountant, company=company.id):
+            Configuration.write([Configuration(1)], {
+                    'breakage_revenue_account': None})
+            self.assertIsNone(Configuration(1).breakage_revenue_account)
+
     def redeem(self, clinic, pack):
         "Return a new draft redemption of one session from pack."
         pool = Pool()

@@ -4,7 +4,6 @@
 "The pack accounts: settings of the host's accounting configuration"
 from sql import Table
 
-from trytond.model.exceptions import AccessError
 from trytond.modules.clinic_packs.tests import unit
 from trytond.modules.clinic_packs_accounting.exceptions import (
     PackPostingError)
@@ -83,42 +82,3 @@ class AccountingConfigurationTestCase(unit.ClinicTestCase):
             self.assertEqual(
                 getattr(migrated, name), getattr(accounts, name), msg=name)
         self.assertEqual(Value.search([], count=True), 1)
-
-    @with_transaction()
-    def test_front_desk_reads_not_writes(self):
-        "The front desk reads the pack accounts; only accountants set them"
-        pool = Pool()
-        Configuration = pool.get('account.configuration')
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
-        ModelData = pool.get('ir.model.data')
-        with self.clinic(accounting=True) as clinic:
-            accounts, _ = configure_accounting(clinic.company)
-            company = clinic.company
-
-            def user(login, *groups):
-                record = User(login=login, name=login, companies=[company],
-                    company=company, groups=[
-                        Group(ModelData.get_id(*g)) for g in groups])
-                record.save()
-                return record
-            desk = user('desk', ('clinic_packs', 'group_clinic_packs'))
-            accountant = user('accountant',
-                ('account', 'group_account_admin'))
-            breakage = accounts.breakage_revenue_account
-        transaction = Transaction()
-        with transaction.set_user(desk.id), transaction.set_context(
-                _check_access=True, company=company.id):
-            self.assertEqual(
-                Configuration(1).breakage_revenue_account, breakage)
-            with self.assertRaises(AccessError) as cm:
-                Configuration.write([Configuration(1)], {
-                        'breakage_revenue_account': None})
-            self.assertEqual(cm.exception.message,
-                'You are not allowed to access '
-                '"Account Configuration".')
-        with transaction.set_user(accountant.id), transaction.set_context(
-                _check_access=True, company=company.id):
-            Configuration.write([Configuration(1)], {
-                    'breakage_revenue_account': None})
-            self.assertIsNone(Configuration(1).breakage_revenue_account)
