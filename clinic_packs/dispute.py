@@ -37,7 +37,92 @@ class Invoice(metaclass=PoolMeta):
         "present or cash), which weighs in a payment dispute.")
 
 
-class Pack(metaclass=PoolMeta):
+class DisputeBundleMixin:
+    """The bundle machinery of a record sold to a patient (pack, membership).
+
+    The record has number, company and consent; _dispute_report names its
+    evidence report (a DisputeEvidence) and _dispute_description the text
+    of the attachment.  make the button call _make_dispute_bundles."""
+    __slots__ = ()
+    _dispute_report = 'clinic.pack.dispute'
+
+    @classmethod
+    def _make_dispute_bundles(cls, records):
+        "Attach the ZIP bundle of each record, record its SHA-256."
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Evidence = pool.get(cls._dispute_report, type='report')
+        attachments = []
+        for record in records:
+            ext, content, _, name = Evidence.execute([record.id], {})
+            data = record._dispute_zip(ext, bytes(content))
+            with Transaction().set_context(company=record.company.id):
+                today = Pool().get('ir.date').today()
+            attachments.append(Attachment(
+                    resource=record,
+                    name='dispute-%s-%s.zip' % (
+                        record.number, today.isoformat()),
+                    type='data', data=data,
+                    description=record._dispute_description(sha256(data))))
+        with without_check_access():
+            Attachment.save(attachments)
+        for record, attachment in zip(records, attachments):
+            record.dispute_bundle = attachment
+            record.dispute_bundle_sha256 = sha256(attachment.data)
+        cls.save(records)
+        return attachments
+
+    def _dispute_description(self, digest):
+        raise NotImplementedError
+
+    def _dispute_zip(self, ext, content):
+        "Return the ZIP of the evidence document and the signed consent."
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr('evidence-%s.%s' % (self.number, ext), content)
+            consent = self.consent
+            if consent and consent.document and consent.document.data:
+                with without_check_access():
+                    document = consent.document
+                    bundle.writestr(
+                        'consent-%s' % (document.name or consent.id),
+                        bytes(document.data))
+        return buffer.getvalue()
+
+
+def consent_rows(consent):
+    "Return the evidence rows of a signed consent (or its absence)."
+    if not consent:
+        return ["No signed consent is linked."]
+    return [
+        "%s, version %s" % (consent.template.rec_name, consent.version),
+        "Signed by %s on %s, %s" % (
+            consent.signer_name or '', consent.signed_on or '',
+            dict(consent._fields['method'].selection).get(
+                consent.method, '')),
+        "Document SHA-256 at signing: %s" % (consent.document_sha256 or ''),
+        "Check of the document today: %s" % (
+            consent.verification or 'none'),
+        ] + (consent.terms or '').splitlines()
+
+
+def invoice_rows(invoice, money):
+    "Return the evidence rows of an invoice and its payments."
+    rows = ["Invoice %s of %s: %s, %s" % (
+            invoice.number or '', invoice.invoice_date,
+            money(invoice.total_amount),
+            dict(invoice._fields['state'].selection).get(
+                invoice.state, invoice.state))]
+    rows.append("First payment taken in person: %s" % (
+            "yes" if invoice.first_payment_in_person else "no"))
+    for line in invoice.payment_lines:
+        rows.append("Payment %s: %s by %s" % (
+                line.date, money(line.credit - line.debit),
+                line.move.journal.rec_name if line.move else ''))
+    return rows
+
+
+class Pack(DisputeBundleMixin, metaclass=PoolMeta):
     __name__ = 'clinic.pack'
 
     dispute_bundle = fields.Many2One(
@@ -76,47 +161,16 @@ class Pack(metaclass=PoolMeta):
         """Produce, attach and fingerprint the evidence bundle of packs.
 
         Return the attachments."""
-        pool = Pool()
-        Attachment = pool.get('ir.attachment')
-        Evidence = pool.get('clinic.pack.dispute', type='report')
-        attachments = []
         packs = cls.browse(packs)
         for pack in packs:
             if pack.state == 'draft':
                 raise PackError(gettext(
                         'clinic_packs.msg_dispute_draft', pack=pack.rec_name))
-            ext, content, _, name = Evidence.execute([pack.id], {})
-            data = pack._dispute_zip(ext, bytes(content))
-            with Transaction().set_context(company=pack.company.id):
-                today = Pool().get('ir.date').today()
-            attachment = Attachment(
-                resource=pack,
-                name='dispute-%s-%s.zip' % (pack.number, today.isoformat()),
-                type='data', data=data,
-                description=gettext('clinic_packs.msg_dispute_description',
-                    pack=pack.rec_name, sha256=sha256(data)))
-            attachments.append(attachment)
-        with without_check_access():
-            Attachment.save(attachments)
-        for pack, attachment in zip(packs, attachments):
-            pack.dispute_bundle = attachment
-            pack.dispute_bundle_sha256 = sha256(attachment.data)
-        cls.save(packs)
-        return attachments
+        return cls._make_dispute_bundles(packs)
 
-    def _dispute_zip(self, ext, content):
-        "Return the ZIP of the evidence document and the signed consent."
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as bundle:
-            bundle.writestr('evidence-%s.%s' % (self.number, ext), content)
-            consent = self.consent
-            if consent and consent.document and consent.document.data:
-                with without_check_access():
-                    document = consent.document
-                    bundle.writestr(
-                        'consent-%s' % (document.name or consent.id),
-                        bytes(document.data))
-        return buffer.getvalue()
+    def _dispute_description(self, digest):
+        return gettext('clinic_packs.msg_dispute_description',
+            pack=self.rec_name, sha256=digest)
 
 
 class DisputeEvidence(Report):
@@ -180,36 +234,11 @@ class DisputeEvidence(Report):
                     pack.state_string, pack.redeemed_text,
                     pack.remaining_text),
                 ])
-        consent = pack.consent
-        if consent:
-            section("Signed terms", [
-                    "%s, version %s" % (
-                        consent.template.rec_name, consent.version),
-                    "Signed by %s on %s, %s" % (
-                        consent.signer_name or '', consent.signed_on or '',
-                        dict(consent._fields['method'].selection).get(
-                            consent.method, '')),
-                    "Document SHA-256 at signing: %s" % (
-                        consent.document_sha256 or ''),
-                    "Check of the document today: %s" % (
-                        consent.verification or 'none'),
-                    ] + (consent.terms or '').splitlines())
-        else:
-            section("Signed terms", ["No signed consent is linked."])
+        section("Signed terms", consent_rows(pack.consent))
         invoice = pack.invoice
         rows = []
         if invoice:
-            rows.append("Invoice %s of %s: %s, %s" % (
-                    invoice.number or '', invoice.invoice_date,
-                    money(invoice.total_amount),
-                    dict(invoice._fields['state'].selection).get(
-                        invoice.state, invoice.state)))
-            rows.append("First payment taken in person: %s" % (
-                    "yes" if invoice.first_payment_in_person else "no"))
-            for line in invoice.payment_lines:
-                rows.append("Payment %s: %s by %s" % (
-                        line.date, money(line.credit - line.debit),
-                        line.move.journal.rec_name if line.move else ''))
+            rows.extend(invoice_rows(invoice, money))
         else:
             rows.append("No invoice: the pack was entered by hand.")
         section("Invoices and payments", rows)
@@ -242,5 +271,6 @@ class DisputeEvidence(Report):
                     else "no"),
                 ])
         return SimpleNamespace(
+            subject="Pack %s" % pack.number,
             produced=dt.datetime.now().replace(microsecond=0),
             sections=sections)

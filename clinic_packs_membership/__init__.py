@@ -4,8 +4,8 @@
 from trytond.pool import Pool
 
 from . import (
-    configuration, health, invoice, ir, membership, pack, party, period, plan,
-    report)
+    configuration, dispute, health, invoice, ir, membership, pack, party,
+    period, plan, report)
 
 __all__ = ['register']
 
@@ -18,6 +18,7 @@ def register():
         plan.PlanAllotment,
         plan.PlanDiscount,
         membership.Membership,
+        dispute.Membership,
         period.Period,
         pack.Pack,
         report.MembersActive,
@@ -27,6 +28,9 @@ def register():
         party.Party,
         ir.Cron,
         module='clinic_packs_membership', type_='model')
+    Pool.register(
+        dispute.MembershipDisputeEvidence,
+        module='clinic_packs_membership', type_='report')
     Pool.register(
         membership.Cancel,
         party.Replace,

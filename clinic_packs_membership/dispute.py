@@ -1,0 +1,164 @@
+# This file is part of clinic_packs_membership.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and
+# license terms.
+"""The dispute evidence bundle of a membership.
+
+The pack's bundle machinery (clinic_packs.dispute) with the evidence of a
+membership: parties, signed terms, fee invoices and payments, the use of
+the allotments, the renewal notices sent, and the cancellation and refund
+policy of the plan.
+"""
+import datetime as dt
+from types import SimpleNamespace
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.clinic_packs.dispute import (
+    DisputeBundleMixin, DisputeEvidence, consent_rows, invoice_rows)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+
+from .exceptions import MembershipError
+
+
+class Membership(DisputeBundleMixin, metaclass=PoolMeta):
+    __name__ = 'clinic.membership'
+    _dispute_report = 'clinic.membership.dispute'
+
+    dispute_bundle = fields.Many2One(
+        'ir.attachment', "Dispute Evidence", readonly=True,
+        help="The last evidence bundle produced, attached to the "
+        "membership.")
+    dispute_bundle_sha256 = fields.Char(
+        "Dispute Evidence SHA-256", readonly=True,
+        help="The SHA-256 of the bundle when it was produced.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'make_dispute_bundle': {
+                    'invisible': Eval('state') == 'draft',
+                    'icon': 'tryton-print',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'dispute_bundle', 'dispute_bundle_sha256'}
+
+    @classmethod
+    def copy(cls, memberships, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('dispute_bundle', None)
+        default.setdefault('dispute_bundle_sha256', None)
+        return super().copy(memberships, default=default)
+
+    @classmethod
+    @ModelView.button
+    def make_dispute_bundle(cls, memberships):
+        """Produce, attach and fingerprint the evidence bundle.
+
+        Return the attachments."""
+        memberships = cls.browse(memberships)
+        for membership in memberships:
+            if membership.state == 'draft':
+                raise MembershipError(gettext(
+                        'clinic_packs_membership.msg_dispute_draft',
+                        membership=membership.rec_name))
+        return cls._make_dispute_bundles(memberships)
+
+    def _dispute_description(self, digest):
+        return gettext('clinic_packs_membership.msg_dispute_description',
+            membership=self.rec_name, sha256=digest)
+
+
+class MembershipDisputeEvidence(DisputeEvidence):
+    """Membership Dispute Evidence
+
+    The pack's evidence document filled with a membership's proof.
+    """
+    __name__ = 'clinic.membership.dispute'
+
+    @classmethod
+    def get_evidence(cls, membership):
+        "Return the evidence of membership: produced and sections of rows."
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        money = lambda a: lang.currency(a, membership.currency)  # noqa: E731
+        sections = []
+
+        def section(title, rows):
+            sections.append(SimpleNamespace(title=title, rows=rows))
+
+        plan = membership.plan
+        intervals = dict(plan._fields['interval'].selection)
+        section("Parties", [
+                "Clinic: %s" % membership.company.rec_name,
+                "Member: %s" % membership.party.rec_name,
+                ])
+        section("What was bought", [
+                "Membership %s: %s" % (membership.number, plan.rec_name),
+                "Fee: %s %s" % (
+                    money(membership.fee or 0),
+                    intervals.get(plan.interval, plan.interval)),
+                "Started on %s; minimum commitment until %s" % (
+                    membership.start_date,
+                    membership.commitment_end_date or '-'),
+                "State: %s; auto renew: %s" % (
+                    membership.state_string,
+                    "yes" if membership.auto_renew else "no"),
+                ] + (["Cancellation requested on %s, effective %s" % (
+                        membership.cancel_requested_on,
+                        membership.cancel_effective_date)]
+                if membership.cancel_requested_on else []))
+        section("Signed terms", consent_rows(membership.consent))
+        rows = []
+        for invoice in sorted(membership.invoices,
+                key=lambda i: (i.invoice_date or dt.date.min, i.id)):
+            rows.extend(invoice_rows(invoice, money))
+        section("Invoices and payments", rows or ["No invoice."])
+        rows = []
+        notices = []
+        for period in sorted(membership.periods, key=lambda p: p.start_date):
+            for pack in period.packs:
+                for redemption in sorted(pack.redemptions,
+                        key=lambda r: (r.date, r.id)):
+                    rows.append("%s: %s, %s, %s (%s, %s)" % (
+                            redemption.date, redemption.product.rec_name,
+                            redemption.employee.rec_name
+                            if redemption.employee else '-',
+                            pack.format_quantity(redemption.units or 0),
+                            pack.number, redemption.state))
+            if period.renewal_notice_sent:
+                notices.append("Renewal notice of the period ending %s "
+                    "emailed on %s to %s" % (
+                        period.end_date,
+                        period.renewal_notice_sent.create_date.replace(
+                            microsecond=0),
+                        period.renewal_notice_sent.recipients or ''))
+            for pack in period.packs:
+                if pack.reminder_sent:
+                    notices.append("Expiry reminder of %s emailed on %s "
+                        "to %s" % (pack.number,
+                            pack.reminder_sent.create_date.replace(
+                                microsecond=0),
+                            pack.reminder_sent.recipients or ''))
+        section("Usage", rows or ["No allotment used."])
+        section("Reminders, notices and changes", notices or ["None."])
+        refunds = dict(plan._fields['cancellation_refund'].selection)
+        section("Policies in force", [
+                "Minimum commitment: %s periods" % plan.minimum_periods,
+                "Cancellation notice: %s days" % plan.notice_days,
+                "Refund on cancellation: %s" % refunds.get(
+                    plan.cancellation_refund, plan.cancellation_refund),
+                "Renewal notice: %s days before renewal" % (
+                    plan.renewal_notice_days or 0),
+                ])
+        return SimpleNamespace(
+            subject="Membership %s" % membership.number,
+            produced=dt.datetime.now().replace(microsecond=0),
+            sections=sections)
