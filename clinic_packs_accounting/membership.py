@@ -18,7 +18,7 @@ from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, fields
-from trytond.modules.clinic_packs import guard, value
+from trytond.modules.clinic_packs import compat, guard, value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
@@ -181,7 +181,7 @@ class Period(metaclass=PoolMeta):
         with Transaction().set_context(company=company.id):
             product = allotment.pack_template.product
             product = product.__class__(product.id)
-            return (product.list_price or 0) * allotment.quantity
+            return (compat.list_price(product) or 0) * allotment.quantity
 
     @classmethod
     def create_packs(cls, periods):
