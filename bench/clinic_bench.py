@@ -558,8 +558,11 @@ def machine():
                     memory = int(line.split()[1]) * 1024
     except OSError:
         pass
+    import trytond
     return {
         'cores': os.cpu_count(), 'memory_bytes': memory,
+        'trytond': trytond.__version__,
+        'series': os.environ.get('CLINIC_PACKS_SERIES', '7.0'),
         'python': platform.python_version(),
         'platform': platform.platform(),
         }
