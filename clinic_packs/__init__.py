@@ -11,6 +11,7 @@ __all__ = ['register']
 
 
 def register():
+    compat.name_models(__name__)
     Pool.register(
         configuration.Configuration,
         configuration.ConfigurationSequence,

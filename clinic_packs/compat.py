@@ -72,3 +72,30 @@ class RuleGroup(_ModelNamedAsText, metaclass=PoolMeta):
 # Registered by clinic_packs before its XML loads, so every module of ours
 # (and its dependants) may name models as text.
 MODELS = [] if TRYTON_8 else [ModelAccess, ModelButton, RuleGroup]
+
+
+def name_models(package):
+    """Name our models by their docstring on 8.0 too.
+
+    7.0 names a model by the first line of its docstring, 8.0 by
+    `__string__`, which defaults to the humanized `__name__` ("Clinic
+    Consent" for clinic.consent); setting `__string__` from the docstring
+    keeps the names users read (in forms and access errors) the same on both
+    series.  Called from register() with the package's name."""
+    if not TRYTON_8:
+        return
+    import sys
+    from trytond.model import Model
+    modules = [m for n, m in list(sys.modules.items())
+        if n.startswith(package + '.') and m is not None]
+    for module in modules:
+        for cls in vars(module).values():
+            if (isinstance(cls, type) and issubclass(cls, Model)
+                    and type(cls) is not PoolMeta  # not an extension
+                    and cls.__module__ == module.__name__
+                    and '__name__' in cls.__dict__
+                    and not cls.__dict__.get('__string__')
+                    and cls.__doc__):
+                lines = [l.strip() for l in cls.__doc__.splitlines()
+                    if l.strip()]
+                cls.__string__ = lines[0]

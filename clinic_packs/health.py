@@ -267,8 +267,9 @@ class Redemption(metaclass=PoolMeta):
 class Patient(metaclass=PoolMeta):
     __name__ = 'gnuhealth.patient'
 
-    packs = fields.Function(fields.One2Many(
-            'clinic.pack', None, "Packs",
+    # A Many2Many, read-only: 8.0 checks a Function One2Many has a setter.
+    packs = fields.Function(fields.Many2Many(
+            'clinic.pack', None, None, "Packs", readonly=True,
             help="The packs of the patient's party."),
         'get_packs')
     pack_balance = fields.Function(fields.Numeric(

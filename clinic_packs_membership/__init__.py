@@ -1,6 +1,7 @@
 # This file is part of clinic_packs_membership.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
+from trytond.modules.clinic_packs import compat
 from trytond.pool import Pool
 
 from . import (
@@ -11,6 +12,7 @@ __all__ = ['register']
 
 
 def register():
+    compat.name_models(__name__)
     Pool.register(
         configuration.Configuration,
         configuration.ConfigurationSequence,

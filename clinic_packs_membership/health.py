@@ -12,8 +12,9 @@ from trytond.pool import Pool, PoolMeta
 class Patient(metaclass=PoolMeta):
     __name__ = 'gnuhealth.patient'
 
-    memberships = fields.Function(fields.One2Many(
-            'clinic.membership', None, "Memberships",
+    # A Many2Many, read-only: 8.0 checks a Function One2Many has a setter.
+    memberships = fields.Function(fields.Many2Many(
+            'clinic.membership', None, None, "Memberships", readonly=True,
             help="The memberships of the patient's party."),
         'get_memberships')
 
