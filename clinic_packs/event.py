@@ -42,6 +42,10 @@ class PackEvent(ModelSQL, ModelView):
     quantity = fields.Numeric(
         "Units Added", digits=QUANTITY_DIGITS, readonly=True,
         help="Free units given with an extension.")
+    quantity_text = fields.Function(
+        fields.Char("Units Added",
+            help="Free units given with an extension."),
+        'get_quantity_text')
     amount = Monetary(
         "Amount", currency='currency', digits='currency', readonly=True,
         help="The amount refunded, or the remaining value a merge moved.")
@@ -64,6 +68,10 @@ class PackEvent(ModelSQL, ModelView):
     @staticmethod
     def default_user():
         return Transaction().user
+
+    def get_quantity_text(self, name):
+        if self.quantity is not None and self.pack:
+            return self.pack.format_units(self.quantity)
 
     @fields.depends('pack', '_parent_pack.currency')
     def on_change_with_currency(self, name=None):

@@ -8,11 +8,14 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, Index, ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from . import compat, guard, value
 from .exceptions import PackValidationError
+
+# Whole sessions; hours and money to the hundredth.
+UNIT_DIGITS = (16, If(Eval('unit') == 'session', 0, 2))
 
 
 UNITS = [
@@ -51,12 +54,12 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         help="The service sold on invoices; its price is the pack price.")
     unit = fields.Selection(UNITS, "Unit", required=True)
     quantity = fields.Numeric(
-        "Quantity", digits=(16, 2), required=True,
+        "Quantity", digits=UNIT_DIGITS, required=True,
         domain=[('quantity', '>', 0)],
         help="Units bought: sessions, hours, or the face value of a money "
         "pack.")
     bonus_quantity = fields.Numeric(
-        "Bonus Quantity", digits=(16, 2), required=True,
+        "Bonus Quantity", digits=UNIT_DIGITS, required=True,
         domain=[('bonus_quantity', '>=', 0)],
         help="Free units on top of the bought ones (buy 5 get 1 free).")
     bonus_above_quantity = fields.Boolean(
@@ -110,7 +113,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
             ('reminder_days', '>=', 0)],
         help="Days before expiry to remind the patient of unused units.")
     total_quantity = fields.Function(
-        fields.Numeric("Total Quantity", digits=(16, 2)),
+        fields.Numeric("Total Quantity", digits=UNIT_DIGITS),
         'on_change_with_total_quantity')
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),

@@ -19,7 +19,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .pack import QUANTITY_DIGITS
-from .template import REFUND_POLICIES, UNITS
+from .template import REFUND_POLICIES, UNIT_DIGITS, UNITS
 
 
 class GroupWizardMixin:
@@ -53,7 +53,7 @@ class ExtendStart(ModelView):
         "New Expiry", required=True,
         help="Must be later than the current expiry date.")
     extra_quantity = fields.Numeric(
-        "Free Units", digits=QUANTITY_DIGITS, required=True,
+        "Free Units", digits=UNIT_DIGITS, required=True,
         domain=[('extra_quantity', '>=', 0)],
         help="Goodwill units added at no charge; the value left is spread "
         "over all the units remaining.")
@@ -114,6 +114,8 @@ class MergeStart(ModelView):
     quantity = fields.Numeric(
         "Units", digits=QUANTITY_DIGITS, readonly=True,
         help="The units left on the packs, pooled.")
+    quantity_text = fields.Char("Units", readonly=True,
+        help="The units left on the packs, pooled.")
     amount = Monetary(
         "Value", currency='currency', digits='currency', readonly=True,
         help="The value left on the packs, pooled.")
@@ -146,6 +148,8 @@ class Merge(GroupWizardMixin, Wizard):
             'template': Pack.merge_template(packs).id,
             'currency': packs[0].currency.id,
             'quantity': sum(p.remaining_quantity for p in packs),
+            'quantity_text': packs[0].format_units(
+                sum(p.remaining_quantity for p in packs)),
             'amount': sum(p.remaining_amount for p in packs),
             'expiry_date': (None if None in expiry_dates
                 else max(expiry_dates)),

@@ -374,6 +374,17 @@ class Balance(ModelSQL, ModelView):
     remaining_quantity = fields.Numeric(
         "Left", digits=QUANTITY_DIGITS,
         help="The sessions left at the end of the date.")
+    # The screens show the quantities per unit: whole sessions, hours and
+    # minutes, or currency.
+    quantity_text = fields.Function(fields.Char("Sessions Bought",
+            help="The sessions the pack was sold with (hours for an hour "
+            "pack, the amount for a money pack)."), 'get_quantity_text')
+    redeemed_text = fields.Function(fields.Char("Used",
+            help="The sessions used by the end of the date."),
+        'get_quantity_text')
+    remaining_text = fields.Function(fields.Char("Left",
+            help="The sessions left at the end of the date."),
+        'get_quantity_text')
     amount = Monetary(
         "Price", currency='currency', digits='currency',
         help="The price the pack was sold at.")
@@ -439,6 +450,18 @@ class Balance(ModelSQL, ModelView):
 
     def get_pack(self, name):
         return self.id
+
+    @classmethod
+    def get_quantity_text(cls, balances, names):
+        Pack = Pool().get('clinic.pack')
+        packs = {p.id: p for p in Pack.browse([b.id for b in balances])}
+        result = {}
+        for name in names:
+            field = name.replace('_text', '_quantity').replace(
+                'quantity_quantity', 'quantity')
+            result[name] = {b.id: packs[b.id].format_units(getattr(b, field))
+                if getattr(b, field) is not None else '' for b in balances}
+        return result
 
     def get_state(self, name):
         "The state at the date: expired once the grace period is over."
