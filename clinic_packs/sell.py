@@ -51,6 +51,25 @@ class SellStart(ModelView):
         states={'invisible': ~Bool(Eval('consent_template'))})
     consent_status = fields.Char("Consent", readonly=True,
         states={'invisible': ~Bool(Eval('consent_template'))})
+    # Payment at the desk, with the host's invoice payment (the Pay
+    # wizard's Invoice.pay_invoice), offered when the company has a payment
+    # method.
+    can_take_payment = fields.Boolean("Can Take Payment", readonly=True)
+    take_payment = fields.Boolean("Take Payment Now",
+        states={'invisible': ~Eval('can_take_payment')},
+        help="The patient pays the invoice now: the payment is recorded "
+        "on the invoice, which is paid.")
+    payment_method = fields.Many2One(
+        'account.invoice.payment.method', "Payment Method",
+        domain=[('company', '=', Eval('company', -1))],
+        states={
+            'invisible': ~Eval('take_payment'),
+            'required': Bool(Eval('take_payment')),
+            })
+    in_person = fields.Boolean("Paid in Person",
+        states={'invisible': ~Eval('take_payment')},
+        help="The patient is at the desk (card present or cash); kept on "
+        "the invoice as how the first payment was taken.")
 
     @fields.depends('template', 'party', 'date', 'company')
     def on_change_template(self):
@@ -131,9 +150,18 @@ class Sell(GroupWizardMixin, Wizard):
     def default_start(self, fields):
         pool = Pool()
         Date = pool.get('ir.date')
+        PaymentMethod = pool.get('account.invoice.payment.method')
+        company = Transaction().context.get('company')
+        with without_check_access():
+            can_pay = bool(company and PaymentMethod.search([
+                        ('company', '=', company),
+                        ], limit=1))
         values = {
-            'company': Transaction().context.get('company'),
+            'company': company,
             'date': Date.today(),
+            'can_take_payment': can_pay,
+            'take_payment': False,
+            'in_person': True,
             }
         if (self.model and self.model.__name__ == 'party.party'
                 and self.record):
@@ -144,8 +172,15 @@ class Sell(GroupWizardMixin, Wizard):
         return values
 
     def do_sell(self, action):
+        method = getattr(self.start, 'payment_method', None)
+        if getattr(self.start, 'take_payment', False) and (
+                not method or method.company != self.start.template.company):
+            raise PackError(gettext('clinic_packs.msg_sell_payment_method',
+                    template=self.start.template.rec_name))
         invoice = self.create_invoice()
         packs = self.post_invoice(invoice)
+        if getattr(self.start, 'take_payment', False):
+            self.pay_invoice(invoice)
         action['res_id'] = [p.id for p in packs]
         # Open the form of the issued pack first.
         action['views'].reverse()
@@ -171,6 +206,10 @@ class Sell(GroupWizardMixin, Wizard):
             company=company,
             party=party,
             invoice_date=today)
+        if getattr(self.start, 'take_payment', False):
+            # Recorded before posting: a posted invoice is not modified.
+            invoice.first_payment_in_person = bool(
+                getattr(self.start, 'in_person', False))
         invoice.on_change_type()
         invoice.on_change_party()
         invoice.currency = company.currency
@@ -202,3 +241,22 @@ class Sell(GroupWizardMixin, Wizard):
             return Pack.search([
                     ('origin', 'in', [str(l) for l in invoice.lines]),
                     ], order=[('id', 'ASC')])
+
+    def pay_invoice(self, invoice):
+        """Pay the posted invoice in full the host's way, as its Pay wizard
+        does: Invoice.pay_invoice then the reconciliation that makes it
+        paid."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        method = self.start.payment_method
+        with without_check_access():
+            invoice = Invoice(invoice.id)
+            amount = invoice.amount_to_pay
+            reconcile_lines, remainder = (
+                invoice.get_reconcile_lines_for_amount(
+                    amount, invoice.currency))
+            lines = invoice.pay_invoice(
+                amount, method, guard.company_today(invoice.company))
+            if not remainder:
+                MoveLine.reconcile(reconcile_lines + lines)

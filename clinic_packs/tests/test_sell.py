@@ -4,7 +4,8 @@
 quantities as screens show them."""
 from decimal import Decimal
 
-from trytond.modules.clinic_packs.exceptions import PackValidationError
+from trytond.modules.clinic_packs.exceptions import (
+    PackError, PackValidationError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -50,6 +51,74 @@ class SellTestCase(ClinicTestCase):
             self.assertEqual(
                 pool.get('clinic.pack').search([('invoice', '=', invoice.id)]),
                 [pack])
+
+    @with_transaction()
+    def test_sell_take_payment(self):
+        "Sell Pack takes the payment with the host's invoice payment"
+        pool = Pool()
+        Sell = pool.get('clinic.pack.sell', type='wizard')
+        Journal = pool.get('account.journal')
+        Account = pool.get('account.account')
+        Method = pool.get('account.invoice.payment.method')
+        Line = pool.get('account.move.line')
+        Invoice = pool.get('account.invoice')
+        with self.clinic(accounting=True) as clinic:
+            session_id, _, _ = Sell.create()
+            sell = Sell(session_id)
+            self.assertFalse(sell.default_start([])['can_take_payment'])
+            journal, = Journal.search([('type', '=', 'cash')], limit=1)
+            cash, = Account.search([
+                    ('company', '=', clinic.company.id),
+                    ('name', '=', "Main Cash"),
+                    ])
+            method = Method(name="Card", company=clinic.company,
+                journal=journal, credit_account=cash, debit_account=cash)
+            method.save()
+            start = sell.default_start([])
+            self.assertEqual(
+                (start['can_take_payment'], start['take_payment'],
+                    start['in_person']), (True, False, True))
+            sell.start.party = clinic.jane
+            sell.start.template = clinic.templates['sessions']
+            sell.start.take_payment = True
+            sell.start.in_person = True
+            sell.start.payment_method = None
+
+            counts = (Invoice.search_count([]), Line.search_count([]))
+            with self.assertRaises(PackError) as refusal:
+                sell.do_sell({'views': [('list', 1), ('form', 2)]})
+            self.assertEqual(refusal.exception.message,
+                'To take the payment for "6 sessions" now, choose a payment '
+                'method of its company.')
+            self.assertEqual(
+                (Invoice.search_count([]), Line.search_count([])), counts)
+
+            sell.start.payment_method = method
+            action, _ = sell.do_sell({'views': [('list', 1), ('form', 2)]})
+
+            pack = pool.get('clinic.pack')(action['res_id'][0])
+            invoice = pack.invoice
+            self.assertEqual(
+                (invoice.state, invoice.total_amount, invoice.amount_to_pay,
+                    invoice.reconciled is not None,
+                    invoice.first_payment_in_person),
+                ('posted', Decimal('275.00'), Decimal('0'), True, True))
+            # The reconciliation queues the host's Invoice.process, which
+            # runs when the transaction commits: it makes the invoice paid.
+            Invoice.process([invoice])
+            self.assertEqual(Invoice(invoice.id).state, 'paid')
+            payment, = invoice.payment_lines
+            self.assertEqual(
+                (payment.account, payment.debit, payment.credit,
+                    payment.party, bool(payment.reconciliation)),
+                (invoice.account, Decimal('0'), Decimal('275.00'),
+                    clinic.jane, True))
+            counterpart, = [l for l in payment.move.lines if l != payment]
+            self.assertEqual(
+                (counterpart.account, counterpart.debit, counterpart.credit),
+                (cash, Decimal('275.00'), Decimal('0')))
+            self.assertEqual(payment.move.journal, journal)
+            self.assertEqual(payment.move.state, 'posted')
 
     @with_transaction()
     def test_invoice_line_pack_price(self):
