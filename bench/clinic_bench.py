@@ -114,24 +114,19 @@ class Bench:
     # Set-up ---------------------------------------------------------------
     def setup(self):
         "Create the clinic: company, chart, pack accounts, templates, plan."
-        from trytond.modules.account.tests import (
-            create_chart, get_fiscalyear)
-        from trytond.modules.account_invoice.tests import (
-            set_invoice_sequences)
+        from trytond.modules.clinic_packs.tests.unit import (
+            setup_clinic as setup_test_clinic)
+        from trytond.modules.clinic_packs_accounting.tests.unit import (
+            configure_accounting)
         from trytond.modules.company.tests import create_company
         from trytond.pool import Pool
         from trytond.transaction import Transaction
 
         pool = Pool()
-        Account = pool.get('account.account')
-        AccountType = pool.get('account.account.type')
-        Journal = pool.get('account.journal')
-        FiscalYear = pool.get('account.fiscalyear')
         Category = pool.get('product.category')
         ProductTemplate = pool.get('product.template')
         Uom = pool.get('product.uom')
         Template = pool.get('clinic.pack.template')
-        Configuration = pool.get('account.configuration')
         Party = pool.get('party.party')
         Plan = pool.get('clinic.membership.plan')
         User = pool.get('res.user')
@@ -141,34 +136,13 @@ class Bench:
                 'companies': [('add', [company.id])],
                 'company': company.id})
         with Transaction().set_context(company=company.id):
-            create_chart(company)
-            fiscalyear = set_invoice_sequences(get_fiscalyear(company,
-                    start_date=TODAY - dt.timedelta(days=400),
-                    end_date=TODAY + dt.timedelta(days=400)))
-            fiscalyear.save()
-            FiscalYear.create_period([fiscalyear])
-            revenue, = Account.search([('type.revenue', '=', True)], limit=1)
-            liability_type, = AccountType.search([
-                    ('name', '=', 'Current'),
-                    ('parent.name', '=', 'Liability'),
-                    ])
-
-            def account(name, type_):
-                record = Account(name=name, type=type_, parent=revenue.parent)
-                record.save()
-                return record
-            liability = account("Contract Liability", liability_type)
-            accrual = account("Breakage Accrual", liability_type)
-            journal, = Journal.search([('type', '=', 'general')], limit=1)
-            Configuration.write([Configuration(1)], {
-                    'contract_liability_account': liability.id,
-                    'breakage_revenue_account': account(
-                        "Breakage", revenue.type).id,
-                    'breakage_accrual_account': accrual.id,
-                    'unclaimed_property_account': account(
-                        "Unclaimed Property", liability_type).id,
-                    'pack_journal': journal.id,
-                    })
+            # The unit tests' clinic and pack accounts, then the
+            # benchmark's own template and plan.
+            setup_test_clinic(company, accounting=True,
+                years=range(TODAY.year - 2, TODAY.year + 3))
+            accounts, revenue = configure_accounting(company)
+            liability = accounts.contract_liability_account
+            accrual = accounts.breakage_accrual_account
             category = Category(name="Services", accounting=True,
                 account_revenue=revenue)
             category.save()

@@ -17,46 +17,9 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, drop_db, with_transaction
 from trytond.transaction import Transaction
 
+from .unit import configure_accounting
+
 REDEEMED = dt.date(2025, 1, 15)
-
-
-def configure_accounting(company):
-    "Create the pack accounts of company and its pack configuration."
-    pool = Pool()
-    Account = pool.get('account.account')
-    AccountType = pool.get('account.account.type')
-    Journal = pool.get('account.journal')
-    Configuration = pool.get('account.configuration')
-    liability_type, = AccountType.search([
-            ('name', '=', 'Current'),
-            ('parent.name', '=', 'Liability'),
-            ('company', '=', company.id),
-            ])
-    revenue, = Account.search([
-            ('type.revenue', '=', True),
-            ('closed', '!=', True),
-            ('company', '=', company.id),
-            ], limit=1)
-
-    def account(code, name, type_):
-        record = Account(code=code, name=name, type=type_, company=company,
-            parent=revenue.parent)
-        record.save()
-        return record
-    journal, = Journal.search([('type', '=', 'general')], limit=1)
-    with Transaction().set_context(company=company.id):
-        configuration = Configuration(1)
-        configuration.contract_liability_account = account(
-            '2300', "Contract Liability", liability_type)
-        configuration.breakage_accrual_account = account(
-            '2310', "Breakage Accrual", liability_type)
-        configuration.unclaimed_property_account = account(
-            '2320', "Unclaimed Property", liability_type)
-        configuration.breakage_revenue_account = account(
-            '4900', "Breakage Revenue", revenue.type)
-        configuration.pack_journal = journal
-        configuration.save()
-    return Configuration.pack_accounts(company, company), revenue
 
 
 class AccountingAccessTestCase(unit.ClinicTestCase):

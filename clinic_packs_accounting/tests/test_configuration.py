@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, drop_db, with_transaction
 from trytond.transaction import Transaction
 
-from .test_access import configure_accounting
+from .unit import configure_accounting
 
 FIELDS = ['contract_liability_account', 'breakage_revenue_account',
     'breakage_accrual_account', 'unclaimed_property_account']

@@ -20,6 +20,8 @@ from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
+from .unit import configure_accounting
+
 TODAY = dt.date.today()
 SOLD = TODAY - dt.timedelta(days=60)
 VALIDITY = 30
@@ -56,39 +58,15 @@ class LedgerPropertyTestCase(unittest.TestCase):
 
     def setup_clinic(self, company):
         pool = Pool()
-        Account = pool.get('account.account')
-        AccountType = pool.get('account.account.type')
-        Journal = pool.get('account.journal')
         Category = pool.get('product.category')
         ProductTemplate = pool.get('product.template')
         Template = pool.get('clinic.pack.template')
-        Configuration = pool.get('account.configuration')
 
         clinic = setup_test_clinic(company, accounting=True,
             years=range(TODAY.year - 2, TODAY.year + 3))
-        revenue, = Account.search([('type.revenue', '=', True)], limit=1)
-        liability_type, = AccountType.search([
-                ('name', '=', 'Current'),
-                ('parent.name', '=', 'Liability'),
-                ])
-
-        def account(name, type_):
-            record = Account(name=name, type=type_, parent=revenue.parent)
-            record.save()
-            return record
-        self.liability = account("Contract Liability", liability_type)
-        self.accrual = account("Breakage Accrual", liability_type)
-        journal, = Journal.search([('type', '=', 'general')], limit=1)
-        with Transaction().set_context(company=company.id):
-            Configuration.write([Configuration(1)], {
-                    'contract_liability_account': self.liability.id,
-                    'breakage_revenue_account': account(
-                        "Breakage", revenue.type).id,
-                    'breakage_accrual_account': self.accrual.id,
-                    'unclaimed_property_account': account(
-                        "Unclaimed Property", liability_type).id,
-                    'pack_journal': journal.id,
-                    })
+        accounts, revenue = configure_accounting(company)
+        self.liability = accounts.contract_liability_account
+        self.accrual = accounts.breakage_accrual_account
 
         category = Category(name="Services", accounting=True,
             account_revenue=revenue)
