@@ -333,6 +333,17 @@ def configure_pack_accounting(demo):
     demo.pack_account_configuration = configuration
 
 
+def create_payment_methods(demo):
+    "Card and cash at the desk, in the chart's cash journal (Sell Pack)."
+    Method = Model.get('account.invoice.payment.method')
+    Journal = Model.get('account.journal')
+    journal, = Journal.find([('type', '=', 'cash')], limit=1)
+    cash = demo.accounts['cash']
+    for name in ["Card", "Cash"]:
+        Method(name=name, company=demo.company, journal=journal,
+            credit_account=cash, debit_account=cash).save()
+
+
 def close_module_configuration(demo):
     """The clinic is configured: the client must not open the "Module
     Configuration" wizard at login any more."""
@@ -463,6 +474,7 @@ STEPS = [
     create_pack_templates,
     create_membership_plans,
     configure_pack_accounting,
+    create_payment_methods,
     close_module_configuration,
     create_uk_language,
     create_users,

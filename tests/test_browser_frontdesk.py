@@ -95,6 +95,12 @@ def test_sell_pack_from_patient(page, trytond_server):
     expect(dialog.locator('input[name=expiry_date]').first).not_to_have_value(
         '')
     expect(dialog.locator('input[name=consent_status]')).to_be_hidden()
+    # She pays by card at the desk, with the host's invoice payment.
+    dialog.locator('input[name=take_payment]').first.check()
+    browser.settle(page)
+    dialog.locator('select[name=payment_method]').first.select_option(
+        label='Card')
+    expect(dialog.locator('input[name=in_person]').first).to_be_checked()
     browser.screenshot(page, 'frontdesk-sell')
     dialog.get_by_role('button', name='Sell and Invoice').click()
     dialog.wait_for(state='detached')
@@ -124,7 +130,28 @@ def test_sell_pack_from_patient(page, trytond_server):
         "JOIN res_user AS u ON u.id = i.create_uid "
         "WHERE p.number = %s", (number,))
     assert (state, unit_price, invoice_state, party, login) == (
-        'active', Decimal('275.00'), 'posted', 'Sofia Rossi', 'frontdesk')
+        'active', Decimal('275.00'), 'paid', 'Sofia Rossi', 'frontdesk')
+    # The payment: Dr Main Cash 275.00 / Cr Main Receivable 275.00 in the
+    # cash journal, reconciled with the invoice; taken in person.
+    assert trytond_server.query(
+        "SELECT i.first_payment_in_person, a.name, ml.debit, ml.credit, "
+        "ml.reconciliation IS NOT NULL, j.type, m.state "
+        "FROM clinic_pack AS p "
+        "JOIN account_invoice_line AS l "
+        "ON p.origin = 'account.invoice.line,' || l.id "
+        "JOIN account_invoice AS i ON i.id = l.invoice "
+        "JOIN \"account_invoice-account_move_line\" AS r "
+        "ON r.invoice = i.id "
+        "JOIN account_move_line AS pl ON pl.id = r.line "
+        "JOIN account_move AS m ON m.id = pl.move "
+        "JOIN account_journal AS j ON j.id = m.journal "
+        "JOIN account_move_line AS ml ON ml.move = m.id "
+        "JOIN account_account AS a ON a.id = ml.account "
+        "WHERE p.number = %s ORDER BY ml.debit DESC", (number,)) == [
+        (True, 'Main Cash', Decimal('275.00'), Decimal('0'), False, 'cash',
+            'posted'),
+        (True, 'Main Receivable', Decimal('0'), Decimal('275.00'), True,
+            'cash', 'posted')]
     assert invoice.input_value() == trytond_server.query(
         "SELECT i.number FROM clinic_pack AS p "
         "JOIN account_invoice_line AS l "
