@@ -20,8 +20,9 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
+from . import guard
 from .consent import sha256
 from .exceptions import PackError
 
@@ -56,8 +57,7 @@ class DisputeBundleMixin:
         for record in records:
             ext, content, _, name = Evidence.execute([record.id], {})
             data = record._dispute_zip(ext, bytes(content))
-            with Transaction().set_context(company=record.company.id):
-                today = Pool().get('ir.date').today()
+            today = guard.company_today(record.company)
             attachments.append(Attachment(
                     resource=record,
                     name='dispute-%s-%s.zip' % (

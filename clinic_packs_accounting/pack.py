@@ -422,15 +422,15 @@ class Pack(metaclass=PoolMeta):
         """
         pool = Pool()
         Move = pool.get('account.move')
-        Date = pool.get('ir.date')
         moves = []
         for pack in packs:
             amount = earned.get(pack, 0)
             if amount <= 0:
                 continue
             configuration = Move.pack_configuration(pack.company, pack)
+            date = guard.company_today(pack.company)
+            # The revenue account of the pack's company.
             with Transaction().set_context(company=pack.company.id):
-                date = Date.today()
                 revenue = pack.template.product.account_revenue_used
             moves.append(Move.new_pack_move(
                     pack.company, date, pack, 'revenue',
