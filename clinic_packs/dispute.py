@@ -166,7 +166,8 @@ class Pack(DisputeBundleMixin, metaclass=PoolMeta):
             if pack.state == 'draft':
                 raise PackError(gettext(
                         'clinic_packs.msg_dispute_draft', pack=pack.rec_name))
-        return cls._make_dispute_bundles(packs)
+        # A button returns nothing to the client: the bundle is attached.
+        cls._make_dispute_bundles(packs)
 
     def _dispute_description(self, digest):
         return gettext('clinic_packs.msg_dispute_description',

@@ -68,7 +68,8 @@ class Membership(DisputeBundleMixin, metaclass=PoolMeta):
                 raise MembershipError(gettext(
                         'clinic_packs_membership.msg_dispute_draft',
                         membership=membership.rec_name))
-        return cls._make_dispute_bundles(memberships)
+        # A button returns nothing to the client: the bundle is attached.
+        cls._make_dispute_bundles(memberships)
 
     def _dispute_description(self, digest):
         return gettext('clinic_packs_membership.msg_dispute_description',

@@ -233,6 +233,9 @@ SERVICES = [
     ]
 
 
+CARE_CATEGORIES = {"Physiotherapy", "Massage", "Psychology"}
+
+
 def create_products(demo):
     "Service products with their list prices (VAT-exempt clinical care)."
     Uom = Model.get('product.uom')
@@ -244,6 +247,11 @@ def create_products(demo):
             name=name, code=code, type='service', default_uom=unit,
             list_price=Decimal(price))
         template.account_category = demo.categories[category]
+        if category in CARE_CATEGORIES:
+            # The category of care: the visit-fairness report's episodes
+            # are per patient and category.
+            template.categories.append(
+                type(demo.categories[category])(demo.categories[category].id))
         template.save()
         product, = template.products
         demo.products[name] = product
@@ -362,6 +370,10 @@ USERS = [
     ('accountant', 'clinicbooks', "Accountant",
         ['account.group_account', 'account.group_account_admin',
             'clinic_packs.group_clinic_packs']),
+    # The clinic manager: the visit-fairness report and dispute bundles.
+    ('manager', 'clinicmanager', "Clinic Manager",
+        ['clinic_packs.group_clinic_packs',
+            'clinic_packs.group_clinic_packs_admin']),
     ]
 UK_LANGUAGE = 'en_GB'
 
@@ -460,6 +472,147 @@ def sell_packs(demo):
             redemption.click('do')
 
 
+HISTORY_PATIENTS = [
+    "Oliver Hughes", "Amelia Clarke", "Noah Evans", "Isla Turner",
+    "George Wright", "Ava Mitchell", "Harry Walker", "Mia Roberts",
+    "Jack Green", "Emily Hall", "Charlie Wood", "Grace Lewis",
+    "Jacob Harris", "Lily Young", "Oscar King", "Freya Scott",
+    "Leo Adams", "Poppy Baker", "Arthur Hill", "Evie Moore",
+    "Theo Ward", "Ruby Cooper", "Henry Bell", "Daisy Reed",
+    ]
+HISTORY_DAYS = 175
+
+
+def create_history(demo):
+    """Months of care before today, for the visit-fairness report and the
+    dispute bundle: 24 more patients seen by the three practitioners, paid
+    per visit (posted invoices of the service, with the practitioner), from
+    physiotherapy and massage packs (redemptions, two packs discharged) and
+    a psychology pack sold under signed terms.
+
+    Physiotherapy with Dr Patel has 12 episodes paid per visit and 12 from
+    packs, so the report gives a difference with its interval.  Everything
+    is built in lists (few calls) and dated no earlier than 1 January, in
+    the fiscal years the demo has."""
+    Party = Model.get('party.party')
+    Category = Model.get('party.category')
+    Invoice = Model.get('account.invoice')
+    Pack = Model.get('clinic.pack')
+    Redemption = Model.get('clinic.pack.redemption')
+    today = demo.today
+    start = max(dt.date(today.year, 1, 1),
+        today - dt.timedelta(days=HISTORY_DAYS))
+
+    def day(offset):
+        "The date offset days into the history, never after yesterday."
+        return min(start + dt.timedelta(days=offset),
+            max(start, today - dt.timedelta(days=1)))
+
+    patient_category, = Category.find([('name', '=', "Patient")])
+    parties = []
+    for name in HISTORY_PATIENTS:
+        party = Party(name=name)
+        party.categories.append(Category(patient_category.id))
+        party.contact_mechanisms.new(type='email',
+            value='%s@example.com' % name.lower().replace(' ', '.'))
+        party.customer_payment_term = demo.payment_term
+        parties.append(party)
+    Party.save(parties)
+    demo.history_patients = parties
+    maya, ben, grace = demo.practitioners
+    products = demo.products
+
+    def invoice(party, product, date, practitioner=None):
+        record = Invoice(type='out', party=party, invoice_date=date)
+        # Due from today: a payment date in the past is refused with a
+        # warning (the patients of the history have not paid yet).
+        record.payment_term_date = today
+        line = record.lines.new()
+        line.product = product
+        line.quantity = 1
+        line.unit_price = product.template.list_price
+        if practitioner:
+            line.practitioner = practitioner
+        return record
+
+    # Paid per visit: physiotherapy with Dr Patel (12 episodes of 2 to 5
+    # visits, weekly), massage with Ben Carter and psychology with
+    # Dr Okafor (6 episodes each, too few for a verdict).
+    visits = []
+    for i, party in enumerate(parties[:12]):
+        for k in range(2 + i % 4):
+            visits.append(invoice(party, products["Physiotherapy session"],
+                    day(i * 5 + k * 7), maya))
+    for i, party in enumerate(parties[12:18]):
+        for k in range(1 + i % 3):
+            visits.append(invoice(party, products["Sports massage"],
+                    day(10 + i * 9 + k * 10), ben))
+    for i, party in enumerate(parties[:6]):
+        for k in range(3 + i % 2):
+            visits.append(invoice(party, products["Psychology session"],
+                    day(20 + i * 8 + k * 14), grace))
+    # Signed terms for the psychology pack: the dispute bundle holds them.
+    psychology_patient = parties[6]
+    Consent = Model.get('clinic.consent')
+    Attachment = Model.get('ir.attachment')
+    consent = Consent(party=psychology_patient,
+        template=demo.consent_templates["Psychological therapy consent"],
+        signer_name=psychology_patient.name)
+    consent.save()
+    document = Attachment(name="consent-%s.pdf"
+        % psychology_patient.name.lower().replace(' ', '-'),
+        resource=consent,
+        data=b'%PDF-1.4\n% Psychological therapy consent, signed by '
+        + psychology_patient.name.encode() + b'\n%%EOF\n')
+    document.save()
+    consent.document = document
+    consent.click('sign')
+    # Packs: physiotherapy with Dr Patel (12, 3 to 6 sessions used: the
+    # full ones exhaust), massage 5+1 with Ben Carter (6) and psychology.
+    sales = []
+    for i, party in enumerate(parties[12:]):
+        sales.append((invoice(party, products["6 Physio sessions pack"],
+                    day(i * 6)), products["Physiotherapy session"], maya,
+                [i * 6 + k * 7 for k in range(3 + i % 4)]))
+    for i, party in enumerate(parties[:6]):
+        sales.append((invoice(party, products["Massage 5+1 pack"],
+                    day(30 + i * 7)), products["Sports massage"], ben,
+                [30 + i * 7 + k * 9 for k in range(2 + i % 5)]))
+    sales.append((invoice(psychology_patient,
+                products["4 Psychology sessions pack"], day(40)),
+            products["Psychology session"], grace, [40, 54]))
+    # Numbered in date order: the history before today's sales.
+    invoices = sorted(visits + [s[0] for s in sales],
+        key=lambda i: i.invoice_date)
+    Invoice.save(invoices)
+    Invoice.click(invoices, 'post')
+    redemptions = []
+    packs = []
+    for sale, service, practitioner, offsets in sales:
+        pack, = Pack.find([
+                ('origin', '=', 'account.invoice.line,%s'
+                    % sale.lines[0].id)])
+        packs.append(pack)
+        for offset in offsets:
+            redemptions.append(Redemption(pack=pack, product=service,
+                    date=day(offset), employee=practitioner))
+    Redemption.save(redemptions)
+    Redemption.click(redemptions, 'do')
+    # Two physiotherapy patients recovered after three sessions: care is
+    # complete, the unused sessions are refunded.
+    from proteus import Wizard
+    for pack in [packs[0], packs[4]]:
+        pack.reload()
+        last = max(r.date for r in pack.redemptions)
+        discharge = Wizard('clinic.pack.discharge', [pack])
+        discharge.form.date = last
+        discharge.form.employee = maya
+        discharge.form.reason = "Goals met: pain-free and back to running."
+        discharge.execute('discharge')
+    demo.history_packs = packs
+    demo.dispute_pack = packs[-1]
+
+
 STEPS = [
     create_currency,
     create_company,
@@ -478,6 +631,7 @@ STEPS = [
     close_module_configuration,
     create_uk_language,
     create_users,
+    create_history,
     sell_packs,
     ]
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -40,6 +41,11 @@ ADMIN_LOGIN = 'admin'
 ADMIN_PASSWORD = 'clinicadmin'
 # Must start with "test": setup/test drops those when the modules change.
 TEMPLATE_DATABASE = 'test_browser_template'
+# The attachment filestore of the template and its clones, beside the
+# PostgreSQL cluster that holds them.
+FILESTORE = Path(os.environ.get(
+        'CLINIC_PACKS_PGDATA', REPO / '.local' / 'pg')).with_name(
+    Path(os.environ.get('CLINIC_PACKS_PGDATA', 'pg')).name + '-filestore')
 CLONE_PREFIX = 'test_browser_'
 
 CHROMIUM = '/usr/bin/chromium'
@@ -183,7 +189,8 @@ def ensure_template_database(database_uri, workdir):
     It is built under a temporary name and renamed when complete, so an
     interrupted build never passes for a template."""
     wanted = source_hash()
-    if _template_hash(database_uri) == wanted:
+    if (_template_hash(database_uri) == wanted
+            and (FILESTORE / TEMPLATE_DATABASE).exists()):
         return False
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -191,7 +198,7 @@ def ensure_template_database(database_uri, workdir):
     # refresh that trytond-admin notifies after creating the database and
     # stops the pool under it (KeyError on the database name).
     config = write_config(
-        workdir / 'build.conf', database_uri, workdir / 'filestore',
+        workdir / 'build.conf', database_uri, FILESTORE,
         clean_timeout=300)
     log = workdir / 'build.log'
     building = '%sbuild_%s' % (CLONE_PREFIX, os.getpid())
@@ -215,6 +222,11 @@ def ensure_template_database(database_uri, workdir):
         drop_database(database_uri, building)
         raise
     drop_database(database_uri, TEMPLATE_DATABASE)
+    # The demo's attachments (a signed consent) are files of the filestore,
+    # by database name: they follow the template.
+    shutil.rmtree(FILESTORE / TEMPLATE_DATABASE, ignore_errors=True)
+    if (FILESTORE / building).exists():
+        (FILESTORE / building).rename(FILESTORE / TEMPLATE_DATABASE)
     with contextlib.closing(connect(database_uri)) as connection:
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
@@ -234,6 +246,9 @@ def clone_template_database(database_uri):
             drop_database(database_uri, name)
     name = '%s%s' % (CLONE_PREFIX, os.getpid())
     drop_database(database_uri, name)
+    shutil.rmtree(FILESTORE / name, ignore_errors=True)
+    if (FILESTORE / TEMPLATE_DATABASE).exists():
+        shutil.copytree(FILESTORE / TEMPLATE_DATABASE, FILESTORE / name)
     with contextlib.closing(connect(database_uri)) as connection:
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
@@ -262,7 +277,7 @@ def run_server(database_uri, database, workdir, data_path=None):
     port = free_port()
     config = write_config(
         workdir / 'server.conf', database_uri,
-        data_path or (workdir / 'filestore'), port)
+        data_path or FILESTORE, port)
     log = workdir / 'server.log'
     url = 'http://127.0.0.1:%s/' % port
     with open(log, 'wb') as output:
