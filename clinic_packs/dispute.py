@@ -39,13 +39,61 @@ class Invoice(metaclass=PoolMeta):
 
 
 class DisputeBundleMixin:
-    """The bundle machinery of a record sold to a patient (pack, membership).
+    """The evidence bundle of a record sold to a patient (pack, membership):
+    its fields, its button and the ZIP it attaches.
 
-    The record has number, company and consent; _dispute_report names its
-    evidence report (a DisputeEvidence) and _dispute_description the text
-    of the attachment.  make the button call _make_dispute_bundles."""
+    The record has number, company, state and consent.  _dispute_report
+    names its evidence report (a DisputeEvidence), _dispute_messages the
+    ids of its "draft" refusal and attachment description (both formatted
+    with record), _dispute_error the exception of the refusal."""
     __slots__ = ()
     _dispute_report = 'clinic.pack.dispute'
+    _dispute_messages = (
+        'clinic_packs.msg_dispute_draft',
+        'clinic_packs.msg_dispute_description')
+    _dispute_error = PackError
+
+    dispute_bundle = fields.Many2One(
+        'ir.attachment', "Dispute Evidence", readonly=True,
+        help="The last evidence bundle produced, kept as an attachment.")
+    dispute_bundle_sha256 = fields.Char(
+        "Dispute Evidence SHA-256", readonly=True,
+        help="The SHA-256 of the bundle when it was produced.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'make_dispute_bundle': {
+                    'invisible': Eval('state') == 'draft',
+                    'icon': 'tryton-print',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def _workflow_fields(cls):
+        return super()._workflow_fields() | {
+            'dispute_bundle', 'dispute_bundle_sha256'}
+
+    @classmethod
+    def copy(cls, records, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('dispute_bundle', None)
+        default.setdefault('dispute_bundle_sha256', None)
+        return super().copy(records, default=default)
+
+    @classmethod
+    @ModelView.button
+    def make_dispute_bundle(cls, records):
+        "Produce, attach and fingerprint the evidence bundle of records."
+        records = cls.browse(records)
+        for record in records:
+            if record.state == 'draft':
+                raise cls._dispute_error(gettext(
+                        cls._dispute_messages[0], record=record.rec_name))
+        # A button returns nothing to the client: the bundle is attached.
+        cls._make_dispute_bundles(records)
 
     @classmethod
     def _make_dispute_bundles(cls, records):
@@ -73,7 +121,8 @@ class DisputeBundleMixin:
         return attachments
 
     def _dispute_description(self, digest):
-        raise NotImplementedError
+        return gettext(self._dispute_messages[1],
+            record=self.rec_name, sha256=digest)
 
     def _dispute_zip(self, ext, content):
         "Return the ZIP of the evidence document and the signed consent."
@@ -124,54 +173,6 @@ def invoice_rows(invoice, money):
 
 class Pack(DisputeBundleMixin, metaclass=PoolMeta):
     __name__ = 'clinic.pack'
-
-    dispute_bundle = fields.Many2One(
-        'ir.attachment', "Dispute Evidence", readonly=True,
-        help="The last evidence bundle produced, attached to the pack.")
-    dispute_bundle_sha256 = fields.Char(
-        "Dispute Evidence SHA-256", readonly=True,
-        help="The SHA-256 of the bundle when it was produced.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'make_dispute_bundle': {
-                    'invisible': Eval('state') == 'draft',
-                    'icon': 'tryton-print',
-                    'depends': ['state'],
-                    },
-                })
-
-    @classmethod
-    def _workflow_fields(cls):
-        return super()._workflow_fields() | {
-            'dispute_bundle', 'dispute_bundle_sha256'}
-
-    @classmethod
-    def copy(cls, packs, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('dispute_bundle', None)
-        default.setdefault('dispute_bundle_sha256', None)
-        return super().copy(packs, default=default)
-
-    @classmethod
-    @ModelView.button
-    def make_dispute_bundle(cls, packs):
-        """Produce, attach and fingerprint the evidence bundle of packs.
-
-        Return the attachments."""
-        packs = cls.browse(packs)
-        for pack in packs:
-            if pack.state == 'draft':
-                raise PackError(gettext(
-                        'clinic_packs.msg_dispute_draft', pack=pack.rec_name))
-        # A button returns nothing to the client: the bundle is attached.
-        cls._make_dispute_bundles(packs)
-
-    def _dispute_description(self, digest):
-        return gettext('clinic_packs.msg_dispute_description',
-            pack=self.rec_name, sha256=digest)
 
 
 class DisputeEvidence(Report):

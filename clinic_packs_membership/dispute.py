@@ -11,12 +11,9 @@ policy of the plan.
 import datetime as dt
 from types import SimpleNamespace
 
-from trytond.i18n import gettext
-from trytond.model import ModelView, fields
 from trytond.modules.clinic_packs.dispute import (
     DisputeBundleMixin, DisputeEvidence, consent_rows, invoice_rows)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 
 from .exceptions import MembershipError
 
@@ -24,56 +21,10 @@ from .exceptions import MembershipError
 class Membership(DisputeBundleMixin, metaclass=PoolMeta):
     __name__ = 'clinic.membership'
     _dispute_report = 'clinic.membership.dispute'
-
-    dispute_bundle = fields.Many2One(
-        'ir.attachment', "Dispute Evidence", readonly=True,
-        help="The last evidence bundle produced, attached to the "
-        "membership.")
-    dispute_bundle_sha256 = fields.Char(
-        "Dispute Evidence SHA-256", readonly=True,
-        help="The SHA-256 of the bundle when it was produced.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'make_dispute_bundle': {
-                    'invisible': Eval('state') == 'draft',
-                    'icon': 'tryton-print',
-                    'depends': ['state'],
-                    },
-                })
-
-    @classmethod
-    def _workflow_fields(cls):
-        return super()._workflow_fields() | {
-            'dispute_bundle', 'dispute_bundle_sha256'}
-
-    @classmethod
-    def copy(cls, memberships, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('dispute_bundle', None)
-        default.setdefault('dispute_bundle_sha256', None)
-        return super().copy(memberships, default=default)
-
-    @classmethod
-    @ModelView.button
-    def make_dispute_bundle(cls, memberships):
-        """Produce, attach and fingerprint the evidence bundle.
-
-        Return the attachments."""
-        memberships = cls.browse(memberships)
-        for membership in memberships:
-            if membership.state == 'draft':
-                raise MembershipError(gettext(
-                        'clinic_packs_membership.msg_dispute_draft',
-                        membership=membership.rec_name))
-        # A button returns nothing to the client: the bundle is attached.
-        cls._make_dispute_bundles(memberships)
-
-    def _dispute_description(self, digest):
-        return gettext('clinic_packs_membership.msg_dispute_description',
-            membership=self.rec_name, sha256=digest)
+    _dispute_messages = (
+        'clinic_packs_membership.msg_dispute_draft',
+        'clinic_packs_membership.msg_dispute_description')
+    _dispute_error = MembershipError
 
 
 class MembershipDisputeEvidence(DisputeEvidence):
