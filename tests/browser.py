@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 from psycopg2 import sql
+from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parent.parent
 # setup/test --series names the Tryton series; each has its own virtualenv
@@ -572,8 +573,40 @@ def list_row(page, text):
         % _xpath_literal(text))
 
 
+def all_rows(page):
+    """Every record row of the active tab's list: sao shows 20 rows and a
+    More button below them, so press More until the list is whole."""
+    tab = active_tab(page)
+    more = tab.locator('.treeview tbody tr.more-row button')
+    while more.count():
+        more.first.click()
+        settle(page)
+    return tab.locator('.treeview tbody tr:not(.more-row)')
+
+
+def four_decimals(locator):
+    """The texts and field values under locator that show a stored
+    quantity's four decimals ("6.0000"), which no clinic screen should."""
+    texts = locator.all_inner_texts() + [
+        i.input_value() for i in locator.locator('input:visible').all()]
+    return [t for t in texts if re.search(r'\d\.\d{4}', t)]
+
+
+def filter_list(page, text):
+    """Search the active tab's list for text, as a user types in its search
+    box: sao renders only the first 20 rows of a list, so a record further
+    down is found by searching, not by scrolling."""
+    entry = active_tab(page).locator(
+        '.screen-container input[placeholder="Search"]').first
+    entry.fill(text)
+    entry.press('Enter')
+    expect(list_row(page, text).first).to_be_visible()
+    settle(page)
+
+
 def open_row(page, text):
     "Open the record of the list row showing text in its form."
+    filter_list(page, text)
     cell = list_row(page, text).first.locator(
         'xpath=./td[.//*[@title=%s]]' % _xpath_literal(text)).first
     cell.dblclick()

@@ -119,6 +119,11 @@ def test_sell_pack_from_patient(page, trytond_server):
     invoice = pack_form.locator('input[name=invoice]').first
     expect(invoice).to_have_value(re.compile('^INV'))
     browser.screenshot(page, 'frontdesk-sell-pack')
+    # Whole sessions on the pack and in the Packs list, never "6.0000".
+    assert not browser.four_decimals(pack_form)
+    packs = browser.open_menu(page, 'Clinic Packs', 'Packs')
+    browser.filter_list(page, number)
+    assert not browser.four_decimals(packs)
 
     (state, unit_price, invoice_state, party, login), = trytond_server.query(
         "SELECT p.state, l.unit_price, i.state, y.name, u.login "

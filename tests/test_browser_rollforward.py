@@ -114,7 +114,7 @@ def test_accountant_rollforward(page, trytond_server):
     dialog.wait_for(state='detached')
     title = 'Contract Liability Roll-forward (%s - %s)' % (start, end)
     browser.tab_title(page, title, active=True).wait_for()
-    rows = browser.active_tab(page).locator('.treeview tbody tr')
+    rows = browser.all_rows(page)
     expect(rows).to_have_count(len(packs) + len(fees))
     browser.settle(page)
 
