@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -21,8 +20,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import guard
 from .exceptions import PackError
-from .template import REFUND_POLICIES
-from .wizard import GroupWizardMixin
+from .wizard import GroupWizardMixin, RefundQuoteMixin
 
 
 class Pack(metaclass=PoolMeta):
@@ -162,11 +160,10 @@ class PackEvent(metaclass=PoolMeta):
             cls.type.selection = cls.type.selection + [item]
 
 
-class DischargeStart(ModelView):
+class DischargeStart(RefundQuoteMixin, ModelView):
     "Discharge Pack"
     __name__ = 'clinic.pack.discharge.start'
 
-    pack = fields.Many2One('clinic.pack', "Pack", readonly=True)
     company = fields.Many2One('company.company', "Company", readonly=True)
     date = fields.Date(
         "Discharge Date", required=True,
@@ -179,19 +176,6 @@ class DischargeStart(ModelView):
         "Reason", required=True,
         help="Why no more sessions are needed, for example goals met.")
     remaining = fields.Char("Units Left", readonly=True)
-    policy = fields.Selection(
-        [(None, '')] + REFUND_POLICIES, "Refund Policy", readonly=True)
-    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
-    remaining_amount = Monetary(
-        "Remaining Value", currency='currency', digits='currency',
-        readonly=True)
-    amount = Monetary(
-        "Refund", currency='currency', digits='currency', readonly=True,
-        help="The refund quote: the amount credited to the patient.")
-    revenue = Monetary(
-        "Kept", currency='currency', digits='currency', readonly=True,
-        help="The rest of the remaining value, earned by the clinic under "
-        "the refund policy.")
 
 
 class Discharge(GroupWizardMixin, Wizard):
@@ -220,20 +204,8 @@ class Discharge(GroupWizardMixin, Wizard):
                 raise PackError(gettext(
                         'clinic_packs.msg_discharge_state',
                         pack=pack_.rec_name, state=pack_.state_string))
-        refundable = sum(
-            (p._refundable_amount() for p in packs), Decimal(0))
-        amount = sum((p.refund_quote for p in packs), Decimal(0))
-        policies = {p.template.refund_policy for p in packs}
-        values = {
-            'pack': pack.id if len(packs) == 1 else None,
-            'company': pack.company.id,
-            'date': today,
-            'policy': policies.pop() if len(policies) == 1 else None,
-            'currency': pack.currency.id,
-            'remaining_amount': refundable,
-            'amount': amount,
-            'revenue': refundable - amount,
-            }
+        values = pool.get('clinic.pack.discharge.start').quote(packs)
+        values.update(company=pack.company.id, date=today)
         if len(packs) == 1:
             values['remaining'] = pack.remaining_text
         employee = Transaction().context.get('employee')

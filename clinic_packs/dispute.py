@@ -139,6 +139,19 @@ class DisputeBundleMixin:
         return buffer.getvalue()
 
 
+def evidence(subject, currency):
+    """Return an evidence document of subject without sections, the
+    function adding a section of rows to it, and the one formatting an
+    amount of currency in the user's language."""
+    lang = Pool().get('ir.lang').get()
+    document = SimpleNamespace(subject=subject,
+        produced=dt.datetime.now().replace(microsecond=0), sections=[])
+
+    def section(title, rows):
+        document.sections.append(SimpleNamespace(title=title, rows=rows))
+    return document, section, lambda amount: lang.currency(amount, currency)
+
+
 def consent_rows(consent):
     "Return the evidence rows of a signed consent (or its absence)."
     if not consent:
@@ -209,14 +222,8 @@ class DisputeEvidence(Report):
     @classmethod
     def get_evidence(cls, pack):
         "Return the evidence of pack: produced and sections of rows."
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        lang = Lang.get()
-        money = lambda a: lang.currency(a, pack.currency)  # noqa: E731
-        sections = []
-
-        def section(title, rows):
-            sections.append(SimpleNamespace(title=title, rows=rows))
+        document, section, money = evidence(
+            "Pack %s" % pack.number, pack.currency)
 
         template = pack.template
         section("Parties", [
@@ -272,7 +279,4 @@ class DisputeEvidence(Report):
                 "Transferable: %s" % ("yes" if template.transferable
                     else "no"),
                 ])
-        return SimpleNamespace(
-            subject="Pack %s" % pack.number,
-            produced=dt.datetime.now().replace(microsecond=0),
-            sections=sections)
+        return document

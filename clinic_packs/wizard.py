@@ -165,10 +165,10 @@ class Merge(GroupWizardMixin, Wizard):
         return action, {}
 
 
-class RefundStart(ModelView):
-    "Refund Pack"
-    __name__ = 'clinic.pack.refund.start'
-
+class RefundQuoteMixin:
+    """The refund quote of packs under their templates' policy, as the
+    refund and discharge forms show it."""
+    __slots__ = ()
     pack = fields.Many2One('clinic.pack', "Pack", readonly=True)
     policy = fields.Selection(
         [(None, '')] + REFUND_POLICIES, "Refund Policy", readonly=True)
@@ -178,11 +178,33 @@ class RefundStart(ModelView):
         readonly=True)
     amount = Monetary(
         "Refund", currency='currency', digits='currency', readonly=True,
-        help="The amount credited to the patient.")
+        help="The refund quote: the amount credited to the patient.")
     revenue = Monetary(
         "Kept", currency='currency', digits='currency', readonly=True,
         help="The rest of the remaining value, earned by the clinic under "
         "the refund policy.")
+
+    @classmethod
+    def quote(cls, packs):
+        "Return the form's values of the refund quote of packs."
+        refundable = sum(
+            (p._refundable_amount() for p in packs), Decimal(0))
+        amount = sum((p.refund_quote for p in packs), Decimal(0))
+        policies = {p.template.refund_policy for p in packs}
+        return {
+            'pack': packs[0].id if len(packs) == 1 else None,
+            'policy': policies.pop() if len(policies) == 1 else None,
+            'currency': packs[0].currency.id,
+            'remaining_amount': refundable,
+            'amount': amount,
+            'revenue': refundable - amount,
+            }
+
+
+class RefundStart(RefundQuoteMixin, ModelView):
+    "Refund Pack"
+    __name__ = 'clinic.pack.refund.start'
+
     reason = fields.Text("Reason", required=True)
 
 
@@ -204,17 +226,7 @@ class Refund(GroupWizardMixin, Wizard):
         packs = list(self.records)
         for pack in packs:
             pack.check_refund()
-        refundable = sum(p._refundable_amount() for p in packs)
-        amount = sum(p.refund_quote for p in packs)
-        policies = {p.template.refund_policy for p in packs}
-        return {
-            'pack': packs[0].id if len(packs) == 1 else None,
-            'policy': policies.pop() if len(policies) == 1 else None,
-            'currency': packs[0].currency.id,
-            'remaining_amount': refundable,
-            'amount': amount,
-            'revenue': refundable - amount,
-            }
+        return Pool().get('clinic.pack.refund.start').quote(packs)
 
     def transition_refund(self):
         Pack = Pool().get('clinic.pack')

@@ -9,11 +9,11 @@ the allotments, the renewal notices sent, and the cancellation and refund
 policy of the plan.
 """
 import datetime as dt
-from types import SimpleNamespace
 
 from trytond.modules.clinic_packs.dispute import (
-    DisputeBundleMixin, DisputeEvidence, consent_rows, invoice_rows)
-from trytond.pool import Pool, PoolMeta
+    DisputeBundleMixin, DisputeEvidence, consent_rows, evidence,
+    invoice_rows)
+from trytond.pool import PoolMeta
 
 from .exceptions import MembershipError
 
@@ -37,14 +37,8 @@ class MembershipDisputeEvidence(DisputeEvidence):
     @classmethod
     def get_evidence(cls, membership):
         "Return the evidence of membership: produced and sections of rows."
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        lang = Lang.get()
-        money = lambda a: lang.currency(a, membership.currency)  # noqa: E731
-        sections = []
-
-        def section(title, rows):
-            sections.append(SimpleNamespace(title=title, rows=rows))
+        document, section, money = evidence(
+            "Membership %s" % membership.number, membership.currency)
 
         plan = membership.plan
         intervals = dict(plan._fields['interval'].selection)
@@ -110,7 +104,4 @@ class MembershipDisputeEvidence(DisputeEvidence):
                 "Renewal notice: %s days before renewal" % (
                     plan.renewal_notice_days or 0),
                 ])
-        return SimpleNamespace(
-            subject="Membership %s" % membership.number,
-            produced=dt.datetime.now().replace(microsecond=0),
-            sections=sections)
+        return document
