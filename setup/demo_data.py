@@ -75,10 +75,16 @@ def create_fiscal_years(demo):
         fiscal_year = FiscalYear(
             name=str(year), company=demo.company,
             start_date=dt.date(year, 1, 1), end_date=dt.date(year, 12, 31))
-        fiscal_year.post_move_sequence = Sequence(
-            name="Moves %s" % year, sequence_type=move_type,
-            company=demo.company, prefix="M%s-" % year)
-        fiscal_year.post_move_sequence.save()
+        # 8.0 numbers moves from one strict sequence, 7.0 on posting.
+        if 'move_sequence' in FiscalYear._fields:
+            moves = fiscal_year.move_sequence = SequenceStrict()
+        else:
+            moves = fiscal_year.post_move_sequence = Sequence()
+        moves.name = "Moves %s" % year
+        moves.sequence_type = move_type
+        moves.company = demo.company
+        moves.prefix = "M%s-" % year
+        moves.save()
         invoice_sequence = SequenceStrict(
             name="Invoices %s" % year, sequence_type=invoice_type,
             company=demo.company, prefix="INV%s-" % year)
@@ -108,13 +114,15 @@ def create_pack_accounts(demo):
     "The accounts packs post to, beside the chart's own."
     Account = Model.get('account.account')
     AccountType = Model.get('account.account.type')
-    liability_type, = AccountType.find([
-            ('company', '=', demo.company.id),
-            ('name', '=', "Current"),
-            ('parent.name', '=', "Liability"),
-            ])
+    # The liabilities the payable account is one of: "Current" under
+    # "Liability" in 7.0's minimal chart, "Liabilities" in 8.0's.
+    liability_type = AccountType(demo.accounts['payable'].type.parent.id)
     revenue = demo.accounts['revenue']
+    # Under the chart's root: 8.0 wants a child of a typed account to have
+    # the parent's type.
     root = revenue.parent
+    while root.parent:
+        root = root.parent
 
     def account(name, type_):
         account = Account(
@@ -407,7 +415,12 @@ def create_uk_language(demo):
 
 def group_ids(xml_ids):
     "The ids of the groups named by XML id (module.id)"
+    from trytond.modules.clinic_packs.compat import TRYTON_8
     ModelData = Model.get('ir.model.data')
+    if TRYTON_8:
+        # 8.0 answers get_id over RPC and no longer search.
+        return [ModelData._proxy.get_id(*xml_id.split('.'), {})
+            for xml_id in xml_ids]
     ids = []
     for xml_id in xml_ids:
         module, fs_id = xml_id.split('.')
