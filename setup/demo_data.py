@@ -412,7 +412,6 @@ def create_uk_language(demo):
     admin.save()
 
 
-
 def group_ids(xml_ids):
     "The ids of the groups named by XML id (module.id)"
     from trytond.modules.clinic_packs.compat import TRYTON_8
