@@ -9,6 +9,7 @@ the request's transaction is rolled back in production.
 import datetime as dt
 from decimal import Decimal
 
+from trytond.modules.clinic_packs import compat
 from trytond.modules.clinic_packs.exceptions import (
     PackAccessError, PackError, RedemptionError)
 from trytond.pool import Pool
@@ -80,7 +81,8 @@ class PackTestCase(ClinicTestCase):
             line.pack = pack
             line.on_change_pack()
         else:
-            line.unit_price = Decimal(unit_price or product.list_price)
+            line.unit_price = Decimal(
+                unit_price or compat.list_price(product))
         invoice.lines = [line]
         invoice.save()
         return invoice

@@ -9,7 +9,7 @@ from trytond.modules.clinic_packs.exceptions import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
-from .unit import ClinicTestCase
+from .unit import ClinicTestCase, cash_account
 
 
 class SellTestCase(ClinicTestCase):
@@ -58,7 +58,6 @@ class SellTestCase(ClinicTestCase):
         pool = Pool()
         Sell = pool.get('clinic.pack.sell', type='wizard')
         Journal = pool.get('account.journal')
-        Account = pool.get('account.account')
         Method = pool.get('account.invoice.payment.method')
         Line = pool.get('account.move.line')
         Invoice = pool.get('account.invoice')
@@ -67,10 +66,7 @@ class SellTestCase(ClinicTestCase):
             sell = Sell(session_id)
             self.assertFalse(sell.default_start([])['can_take_payment'])
             journal, = Journal.search([('type', '=', 'cash')], limit=1)
-            cash, = Account.search([
-                    ('company', '=', clinic.company.id),
-                    ('name', '=', "Main Cash"),
-                    ])
+            cash = cash_account(clinic.company)
             method = Method(name="Card", company=clinic.company,
                 journal=journal, credit_account=cash, debit_account=cash)
             method.save()

@@ -9,11 +9,25 @@ from types import SimpleNamespace
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.account_invoice.tests import set_invoice_sequences
+from trytond.modules.clinic_packs import compat
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, drop_db
 
-__all__ = ['START', 'EXPIRY', 'ClinicTestCase', 'setup_clinic']
+__all__ = ['START', 'EXPIRY', 'ClinicTestCase', 'setup_clinic',
+    'cash_account']
+
+
+def cash_account(company):
+    """The cash account of company's chart, as the host's tests find it.
+
+    The test chart is the minimal chart on 7.0 ("Main Cash") and the full
+    chart on 8.0 (1.1.1 "Cash and Cash Equivalents")."""
+    Account = Pool().get('account.account')
+    clause = (('code', '=', '1.1.1') if compat.TRYTON_8
+        else ('name', '=', "Main Cash"))
+    account, = Account.search([('company', '=', company.id), clause])
+    return account
 
 START = dt.date(2025, 1, 10)
 EXPIRY = dt.date(2025, 7, 9)
@@ -53,6 +67,11 @@ def setup_clinic(company, accounting=False, years=None):
             fiscalyear.invoice_sequences = []
             fiscalyear.save()
             set_invoice_sequences(fiscalyear)
+            # 8.0's helper leaves the new sequences on the fiscal year for
+            # the caller to save; 7.0's saved them itself.
+            if any(s.id is None or s.id < 0
+                    for s in fiscalyear.invoice_sequences):
+                fiscalyear.save()
             # Credit notes are dated today, often after later-dated sales:
             # number them apart.
             invoice_sequence, = InvoiceSequence.search([
