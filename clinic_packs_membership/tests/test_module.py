@@ -1,11 +1,12 @@
 # This file is part of clinic_packs_membership.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.modules.clinic_packs.tests.tools import ViewsWithoutHealthMixin
 from trytond.modules.company.tests import (
     CompanyTestMixin, PartyCompanyCheckEraseMixin)
 from trytond.tests.test_tryton import ModuleTestCase
 
 
-class ClinicPacksMembershipTestCase(
+class ClinicPacksMembershipTestCase(ViewsWithoutHealthMixin,
         PartyCompanyCheckEraseMixin, CompanyTestMixin, ModuleTestCase):
     "Test Clinic Packs Membership module"
     module = 'clinic_packs_membership'
