@@ -44,7 +44,7 @@ def _bool(condition):
     return Case((condition, True), else_=False)
 
 
-def pack_balances(date, company=None, companies=None):
+def pack_balances(date, company=None, companies=None, lines=None):
     """Return a query of the packs' balances at the end of date.
 
     Columns: id (the pack), company, party (the patient then), template,
@@ -55,6 +55,10 @@ def pack_balances(date, company=None, companies=None):
     unit gave the pack by then, or null) and ageing (of the expiry, see
     AGEING).  Only the packs issued by then are listed, of company or of
     companies (ids) when given.
+
+    lines is the common table expression of the liability lines when the
+    caller reads them too (and puts it in its own query's with_), so that
+    they are evaluated once.
     """
     pool = Pool()
     Pack = pool.get('clinic.pack')
@@ -116,7 +120,10 @@ def pack_balances(date, company=None, companies=None):
     # The lines of the net contract liability (see ledger.LiabilityLine),
     # read once for the four uses below.
     LiabilityLine = pool.get('clinic.pack.liability.line')
-    lines = With(query=LiabilityLine.table_query())
+    with_ = [chain]
+    if lines is None:
+        lines = With(query=LiabilityLine.table_query())
+        with_.append(lines)
     # The contract liability lines that name the pack.
     direct = lines.select(
         lines.pack.as_('pack'),
@@ -322,7 +329,7 @@ def pack_balances(date, company=None, companies=None):
         template.grace_days.as_('grace_days'),
         ended.as_('ended'),
         ageing.as_('ageing'),
-        where=where, with_=[chain, lines])
+        where=where, with_=with_)
 
 
 def _context_date():
@@ -437,13 +444,21 @@ class Balance(ModelSQL, ModelView):
     @classmethod
     def totals(cls, company, date):
         "Return (Σ G, Σ A) of company's packs at the end of date."
-        packs = pack_balances(date, company.id)
+        query = cls.totals_query(company, date)
         cursor = Transaction().connection.cursor()
-        cursor.execute(*packs.select(
-                Coalesce(Sum(packs.remaining_amount), 0),
-                Coalesce(Sum(packs.breakage_accrued), 0)))
+        cursor.execute(*query)
         remaining, accrued = cursor.fetchone()
         return Decimal(remaining), Decimal(accrued)
+
+    @classmethod
+    def totals_query(cls, company, date, lines=None):
+        """Return the query of the one row (Σ G, Σ A) of company's packs
+        at the end of date, reading the liability lines from lines when
+        given (see pack_balances)."""
+        packs = pack_balances(date, company.id, lines=lines)
+        return packs.select(
+            Coalesce(Sum(packs.remaining_amount), 0).as_('remaining'),
+            Coalesce(Sum(packs.breakage_accrued), 0).as_('accrued'))
 
     def get_rec_name(self, name):
         return self.pack.rec_name if self.pack else str(self.id)

@@ -260,20 +260,21 @@ class LiabilityLine(ModelSQL, ModelView):
         subquery in each use of the lines would scan the ledger again, and
         a report builds the lines several times."""
         transaction = Transaction()
-        key = (
-            transaction.counter, None if company is None else int(company))
+        # One read for every company: a report asks for one company's
+        # roles and for all of them, and each would evict the other.
         cache = _followed_roles.setdefault(transaction, {})
-        if key not in cache:
+        if transaction.counter not in cache:
             followed = cls.followed_accounts()
             cursor = transaction.connection.cursor()
-            where = Literal(True)
-            if company is not None:
-                where = followed.company == int(company)
             cursor.execute(*followed.select(
-                    followed.account, followed.role, where=where))
+                    followed.company, followed.account, followed.role))
             cache.clear()
-            cache[key] = dict(cursor)
-        return dict(cache[key])
+            cache[transaction.counter] = cursor.fetchall()
+        rows = cache[transaction.counter]
+        if company is not None:
+            company = int(company)
+            rows = [r for r in rows if r[0] == company]
+        return {a: r for _, a, r in rows}
 
     @classmethod
     def followed_accounts(cls):

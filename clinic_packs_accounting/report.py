@@ -576,9 +576,22 @@ def reconcile(company, date):
         'date': date,
         }
     ledger, ledger_accrual = ledger_balances(company, date)
-    packs, packs_accrual = Balance.totals(company, date)
-    fees, exceptions_amount, accrual_exceptions, exception_count = (
-        unmatched(company, date))
+    # The packs' totals and what no pack holds in one query, so that the
+    # liability lines they both read are evaluated once.
+    lines = liability_lines()
+    totals = Balance.totals_query(company, date, lines=lines)
+    rest = unmatched_query(lines, company, date)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*totals.join(rest, condition=Literal(True)).select(
+            totals.remaining, totals.accrued,
+            rest.fees, rest.exceptions, rest.accrual_exceptions, rest.count,
+            with_=[lines]))
+    (packs, packs_accrual, fees, exceptions_amount, accrual_exceptions,
+        exception_count) = cursor.fetchone()
+    # SQLite sums numerics as floats.
+    packs, packs_accrual, fees, exceptions_amount, accrual_exceptions = (
+        Decimal(str(v)) for v in [packs, packs_accrual, fees,
+            exceptions_amount, accrual_exceptions])
     result.update({
             'ledger': currency.round(ledger),
             'packs': currency.round(packs),
@@ -596,29 +609,24 @@ def reconcile(company, date):
     return result
 
 
-def unmatched(company, date):
-    """Return what of company's net contract liability at the end of date
-    no pack holds: the membership fees on the contract liability, the
-    exceptions on it (lines from no pack, credit - debit) and on the
-    breakage accrual (debit - credit) and the number of exception lines,
-    in one pass over the lines (the Exceptions list shows the same
-    lines)."""
-    lines = liability_lines()
+def unmatched_query(lines, company, date):
+    """Return the query of the one row of what of company's net contract
+    liability at the end of date no pack holds, reading the liability
+    lines from lines: the membership fees on the contract liability
+    (fees), the exceptions on it (lines from no pack, credit - debit) and
+    on the breakage accrual (debit - credit) and the number of exception
+    lines (count), in one pass over the lines (the Exceptions list shows
+    the same lines)."""
     zero = lines.amount * 0
     other = lines.kind == 'other'
 
     def total(condition, amount=lines.amount):
         return Coalesce(Sum(Case((condition, amount), else_=zero)), 0)
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*lines.select(
-            total((lines.period != Null) & (lines.pack == Null)
-                & (lines.role == 'liability')),
-            total(other & (lines.role == 'liability')),
-            total(other & (lines.role == 'accrual'), -lines.amount),
-            Count(Case((other, lines.id))),
-            where=(lines.company == company.id) & (lines.date <= date),
-            with_=[lines]))
-    fees, exceptions, accrual_exceptions, count = cursor.fetchone()
-    # SQLite sums numerics as floats.
-    return (Decimal(str(fees)), Decimal(str(exceptions)),
-        Decimal(str(accrual_exceptions)), count)
+    return lines.select(
+        total((lines.period != Null) & (lines.pack == Null)
+            & (lines.role == 'liability')).as_('fees'),
+        total(other & (lines.role == 'liability')).as_('exceptions'),
+        total(other & (lines.role == 'accrual'), -lines.amount).as_(
+            'accrual_exceptions'),
+        Count(Case((other, lines.id))).as_('count'),
+        where=(lines.company == company.id) & (lines.date <= date))
