@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 from playwright.sync_api import expect
+
+from .rpc import rpc_url
 
 REPO = Path(__file__).resolve().parent.parent
 # setup/test --series names the Tryton series; each has its own virtualenv
@@ -328,7 +331,7 @@ def _load_database(url, database, process, log, timeout=120):
     Error" in the client).  Retry until a login answers as it should: asking
     for the password."""
     request = urllib.request.Request(
-        '%s%s/' % (url, database), method='POST',
+        rpc_url(url, database), method='POST',
         headers={'Content-Type': 'application/json'},
         data=json.dumps({
                 'id': 0, 'method': 'common.db.login',
@@ -342,6 +345,11 @@ def _load_database(url, database, process, log, timeout=120):
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 answer = json.load(response)
+        except urllib.error.HTTPError as exception:
+            answer = exception
+            # 8.0 asks for the password with 401 Unauthorized.
+            if exception.code == 401:
+                return
         except OSError as exception:
             answer = exception
         else:

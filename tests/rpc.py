@@ -36,6 +36,8 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
+from trytond.modules.clinic_packs.compat import TRYTON_8
+
 REPO = Path(__file__).resolve().parent.parent
 
 TRYTON_EXCEPTIONS = {
@@ -158,6 +160,11 @@ class RPCError(Exception):
 
 # --- the client --------------------------------------------------------------
 
+def rpc_url(url, database):
+    "The JSON-RPC address of database: /<database>/rpc/ on 8.0, / before."
+    return '%s%s/%s' % (url, database, 'rpc/' if TRYTON_8 else '')
+
+
 class Client:
     "One user's session on one trytond server."
 
@@ -190,7 +197,7 @@ class Client:
         body = dumps({'id': self._next_id(), 'method': method,
                 'params': list(params)}).encode('utf-8')
         request = urllib.request.Request(
-            '%s%s/' % (self.url, self.database), data=body, method='POST',
+            rpc_url(self.url, self.database), data=body, method='POST',
             headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as r:
@@ -204,8 +211,9 @@ class Client:
 
     def login(self, login, password, language='en'):
         "Log in and fetch the user's context; return self."
+        # 8.0 adds the bus address after the user and the session.
         user_id, session = self.request(
-            'common.db.login', [login, {'password': password}, language])
+            'common.db.login', [login, {'password': password}, language])[:2]
         self.login_name = login
         self.user_id = user_id
         self.session = session
