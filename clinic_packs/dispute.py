@@ -10,8 +10,6 @@ the pack, so it is kept, and its SHA-256 recorded on the pack.
 """
 import datetime as dt
 import io
-import logging
-import shutil
 import zipfile
 from types import SimpleNamespace
 
@@ -25,8 +23,7 @@ from trytond.transaction import without_check_access
 from . import guard
 from .consent import sha256
 from .exceptions import PackError
-
-logger = logging.getLogger(__name__)
+from .statement import OpenDocumentFallback
 
 
 class Invoice(metaclass=PoolMeta):
@@ -188,26 +185,13 @@ class Pack(DisputeBundleMixin, metaclass=PoolMeta):
     __name__ = 'clinic.pack'
 
 
-class DisputeEvidence(Report):
+class DisputeEvidence(OpenDocumentFallback, Report):
     """Dispute Evidence
 
     The evidence of one pack for a payment dispute, one section per kind of
     proof, every figure as the records hold it.
     """
     __name__ = 'clinic.pack.dispute'
-
-    @classmethod
-    def convert(cls, report, data, **kwargs):
-        # As the pack statement: keep the OpenDocument text rather than
-        # fail when LibreOffice is not installed.
-        output_format = report.extension or report.template_extension
-        if (output_format != report.template_extension
-                and not shutil.which('soffice')):
-            logger.info(
-                "soffice not found: %s stays %s", report.report_name,
-                report.template_extension)
-            return report.template_extension, data
-        return super().convert(report, data, **kwargs)
 
     @classmethod
     def get_context(cls, records, header, data):

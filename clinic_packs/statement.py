@@ -13,20 +13,13 @@ from trytond.transaction import Transaction
 logger = logging.getLogger(__name__)
 
 
-class PackStatement(Report):
-    """Patient Pack Statement
-
-    Lists, for each patient, their packs of the current company with their
-    progress, units and value left and refund quote, each pack's done
-    redemptions, and totals.
-    """
-    __name__ = 'clinic.pack.statement'
+class OpenDocumentFallback:
+    "A report printed as PDF with LibreOffice, as OpenDocument without it."
 
     @classmethod
     def convert(cls, report, data, **kwargs):
-        """Convert to the action's extension (PDF) with LibreOffice; without
-        it, keep the OpenDocument text rather than fail: trytond 7.0 calls
-        soffice and raises when it is not installed."""
+        # trytond calls soffice and raises when it is not installed: keep
+        # the OpenDocument text rather than fail the front desk's print.
         output_format = report.extension or report.template_extension
         if (output_format != report.template_extension
                 and not shutil.which('soffice')):
@@ -35,6 +28,16 @@ class PackStatement(Report):
                 report.template_extension)
             return report.template_extension, data
         return super().convert(report, data, **kwargs)
+
+
+class PackStatement(OpenDocumentFallback, Report):
+    """Patient Pack Statement
+
+    Lists, for each patient, their packs of the current company with their
+    progress, units and value left and refund quote, each pack's done
+    redemptions, and totals.
+    """
+    __name__ = 'clinic.pack.statement'
 
     @classmethod
     def get_context(cls, records, header, data):

@@ -51,50 +51,46 @@ def group_name(xml_id, config=None):
     return Group(group_id).name
 
 
+def _refused(func, exception, expected, message=lambda e: e.message):
+    """Call func; True when it raises exception with the expected message.
+
+    Anything else (no error, another message) is printed, so the scenario
+    shows what happened instead."""
+    try:
+        func()
+    except exception as e:
+        if message(e) == expected:
+            return True
+        print(message(e))
+    else:
+        print("no error")
+    return False
+
+
 def state_refused(func, ours, button, record, model):
     """Call func, a click on a button the record's state makes read-only.
 
     7.0 runs our method, which refuses with our message (ours) saying what
     to do instead; 8.0 refuses such a click itself before our method runs,
-    naming the button, the record and the model.  True when refused with
-    the series' exact message; anything else is printed."""
+    naming the button, the record and the model."""
     from trytond.exceptions import UserError
-    expected = (
-        'You can not call "%s" on "%s" of "%s".' % (button, record, model)
-        if compat.TRYTON_8 else ours)
-    try:
-        func()
-    except UserError as e:
-        if e.message == expected:
-            return True
-        print(e.message)
-    else:
-        print("no error")
-    return False
+    if compat.TRYTON_8:
+        ours = 'You can not call "%s" on "%s" of "%s".' % (
+            button, record, model)
+    return _refused(func, UserError, ours)
 
 
 def report_refused(func, report):
     """Call func, printing report as a user outside the report's groups.
 
     7.0 refuses with its message; 8.0 hides the report's action from the
-    user, so the report is not found.  True when refused so; anything else
-    is printed."""
+    user, so the report is not found."""
     from trytond.exceptions import UserError
-    try:
-        func()
-    except UserError as e:
-        if (not compat.TRYTON_8
-                and e.message == 'Calling report %s is not allowed!' % report):
-            return True
-        print(e.message)
-    except AssertionError as e:
-        if (compat.TRYTON_8
-                and str(e) == "<class 'trytond.pool.%s'> not found" % report):
-            return True
-        print(e)
-    else:
-        print("no error")
-    return False
+    if compat.TRYTON_8:
+        return _refused(func, AssertionError,
+            "<class 'trytond.pool.%s'> not found" % report, str)
+    return _refused(
+        func, UserError, 'Calling report %s is not allowed!' % report)
 
 
 def button_refused(func, button, model, name):
@@ -102,20 +98,25 @@ def button_refused(func, button, model, name):
 
     The refusal comes before our method runs, with the host's message, which
     names the model by its __name__ (model) on 7.0 and by the name users
-    read (name) on 8.0; anything else (no error, another message) is
-    printed instead."""
+    read (name) on 8.0."""
     from trytond.model.modelview import AccessButtonError
-    expected = 'Calling button "%s on "%s" is not allowed.' % (
-        button, name if compat.TRYTON_8 else model)
-    try:
-        func()
-    except AccessButtonError as e:
-        if e.message == expected:
-            return True
-        print(e.message)
-    else:
-        print("no error")
-    return False
+    return _refused(func, AccessButtonError,
+        'Calling button "%s on "%s" is not allowed.' % (
+            button, name if compat.TRYTON_8 else model))
+
+
+def keep_opendocument(config=None):
+    """Print the clinic's reports as OpenDocument text, as the template.
+
+    Scenarios read the text of what they print; the PDF conversion with
+    LibreOffice has its own test (test_module.py)."""
+    Action = Model.get('ir.action.report', config=config)
+    actions = Action.find([('report_name', 'in', [
+                    'clinic.pack.statement', 'clinic.pack.dispute',
+                    'clinic.membership.dispute'])])
+    for action in actions:
+        action.extension = ''
+    Action.save(actions)
 
 
 def setup_clinic(today=None, config=None):
