@@ -395,10 +395,12 @@ class Balance(ModelSQL, ModelView):
     amount = Monetary(
         "Price", currency='currency', digits='currency',
         help="The price the pack was sold at.")
-    unit_value = fields.Numeric(
-        "Value per Session", help="The price divided by the sessions "
-        "bought (the current value: only a modification of the pack "
-        "changes it).")
+    # Kept exact for the arithmetic, shown in the currency's digits.
+    unit_value = Monetary(
+        "Value per Session", currency='currency', digits='currency',
+        help="The price divided by the sessions bought (by the hours for an "
+        "hour pack); the current value: only a modification of the pack "
+        "changes it.")
     remaining_amount = Monetary(
         "Liability", currency='currency', digits='currency',
         help="The contract liability still held for the pack: the value "
