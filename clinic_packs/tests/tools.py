@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from proteus import Model, Wizard
+from proteus import config as proteus_config
 
 from trytond.exceptions import UserWarning
 
@@ -109,14 +110,22 @@ def keep_opendocument(config=None):
     """Print the clinic's reports as OpenDocument text, as the template.
 
     Scenarios read the text of what they print; the PDF conversion with
-    LibreOffice has its own test (test_module.py)."""
-    Action = Model.get('ir.action.report', config=config)
-    actions = Action.find([('report_name', 'in', [
-                    'clinic.pack.statement', 'clinic.pack.dispute',
-                    'clinic.membership.dispute'])])
-    for action in actions:
-        action.extension = ''
-    Action.save(actions)
+    LibreOffice has its own test (test_statement.py).  The actions come
+    from the modules' XML, which only the root user may change."""
+    from trytond.tests.tools import set_user
+    config = config or proteus_config.get_config()
+    user = config.user
+    set_user(0, config)
+    try:
+        Action = Model.get('ir.action.report', config=config)
+        actions = Action.find([('report_name', 'in', [
+                        'clinic.pack.statement', 'clinic.pack.dispute',
+                        'clinic.membership.dispute'])])
+        for action in actions:
+            action.extension = ''
+        Action.save(actions)
+    finally:
+        set_user(user, config)
 
 
 def setup_clinic(today=None, config=None):
