@@ -238,6 +238,14 @@ SERVICES = [
         '340.00'),
     ("Massage taster (2 in 10 days)", 'PACK-TASTER', "Treatment Packs",
         '80.00'),
+    ("Massage Club membership (monthly)", 'MEMBER-MASSAGE', "Memberships",
+        '55.00'),
+    # The massage a Massage Club period includes: its list price is the
+    # credit's stand-alone selling price (the fee is split by it).
+    ("Massage Club monthly massage", 'CREDIT-MASSAGE', "Treatment Packs",
+        '45.00'),
+    ("Psychology referral (6 sessions)", 'REFER-PSYCH6', "Treatment Packs",
+        '540.00'),
     ]
 
 
@@ -315,12 +323,35 @@ def create_pack_templates(demo):
     taster.service_categories.append(
         Category(demo.categories["Massage"].id))
     taster.save()
+    # The monthly massage of the Massage Club plan: one session issued each
+    # period, lapsing unused at its end (its value then breakage).
+    club_massage = Template(
+        name="Massage Club: 1 massage a month", company=demo.company,
+        product=demo.products["Massage Club monthly massage"],
+        unit='session', quantity=Decimal(1), bonus_quantity=Decimal(0),
+        validity_months=1, grace_days=0, refund_policy='none',
+        breakage_method='remote')
+    club_massage.service_categories.append(
+        Category(demo.categories["Massage"].id))
+    club_massage.save()
+    # Psychology paid by a funder (an insurer or the NHS): entered by hand
+    # with the funder's approval, no consent of the clinic's own.
+    referral = Template(
+        name="Funded psychology referral: 6 sessions", company=demo.company,
+        product=demo.products["Psychology referral (6 sessions)"],
+        unit='session', quantity=Decimal(6), bonus_quantity=Decimal(0),
+        validity_months=6, grace_days=0, refund_policy='none')
+    referral.services.append(
+        Product(demo.products["Psychology session"].id))
+    referral.save()
     demo.pack_templates = {t.name: t for t in [
-            physio, massage, psychology, taster]}
+            physio, massage, psychology, taster, club_massage, referral]}
 
 
 def create_membership_plans(demo):
-    "A monthly wellness membership."
+    """A monthly wellness membership, and the Massage Club: a monthly fee
+    including one massage, whose fee is split between access (its
+    stand-alone price, entered on the plan) and the massage credit."""
     Plan = Model.get('clinic.membership.plan')
     plan = Plan(
         name="Wellness Monthly", company=demo.company,
@@ -328,7 +359,18 @@ def create_membership_plans(demo):
         interval='month', auto_renew=True,
         perks="Priority booking and a monthly wellness check-in.")
     plan.save()
-    demo.membership_plans = {plan.name: plan}
+    club = Plan(
+        name="Massage Club", company=demo.company,
+        product=demo.products["Massage Club membership (monthly)"],
+        interval='month', auto_renew=True,
+        access_selling_price=Decimal('20.00'),
+        perks="One sports massage a month; an unused massage lapses at the "
+        "end of the month.")
+    club.allotments.new(
+        pack_template=demo.pack_templates["Massage Club: 1 massage a month"],
+        quantity=1)
+    club.save()
+    demo.membership_plans = {p.name: p for p in [plan, club]}
 
 
 def configure_pack_accounting(demo):
@@ -492,25 +534,63 @@ HISTORY_PATIENTS = [
     "Leo Adams", "Poppy Baker", "Arthur Hill", "Evie Moore",
     "Theo Ward", "Ruby Cooper", "Henry Bell", "Daisy Reed",
     ]
+# Massage Club members, with the day of the history each joined.
+MEMBERS = [
+    ("Sophie Bennett", 0), ("Alfie Price", 0), ("Chloe Fisher", 7),
+    ("Archie Lloyd", 7), ("Ella Morgan", 14), ("Finley Shaw", 21),
+    ("Millie Webb", 28), ("Toby Rees", 35), ("Nancy Holt", 49),
+    ("Rowan Pike", 63),
+    ]
+# Patients whose psychology a funder pays for.
+FUNDED_PATIENTS = [
+    "Zara Hussain", "Samuel Brooks", "Imogen Kelly", "Reuben Ellis",
+    "Phoebe Grant", "Joshua Palmer", "Harriet Doyle", "Elliot Marsh",
+    "Matilda Cole", "Callum Reid",
+    ]
+FUNDERS = [
+    ("Westcountry Health Insurance", 'WHI'),
+    ("Bristol Talking Therapies (NHS)", 'BTT'),
+    ]
 HISTORY_DAYS = 175
 
 
 def create_history(demo):
     """Months of care before today, for the visit-fairness report and the
-    dispute bundle: 24 more patients seen by the three practitioners, paid
-    per visit (posted invoices of the service, with the practitioner), from
-    physiotherapy and massage packs (redemptions, two packs discharged) and
-    a psychology pack sold under signed terms.
+    dispute bundle, by the three practitioners on all four payment routes:
+
+    - 24 patients paid per visit (posted invoices of the service, with the
+      practitioner), from physiotherapy and massage packs (redemptions, two
+      packs discharged) and a psychology pack sold under signed terms;
+    - 10 Massage Club members enrolled months back: their fees invoiced and
+      posted month by month by the renewal (Membership.renew on each day a
+      period starts), most monthly massages redeemed with Ben Carter before
+      the next renewal, the others lapsed;
+    - 10 psychology patients with Dr Okafor on funded referrals (packs
+      entered by hand with the funder's approval, at 0.00: no invoice paid
+      for them, so they hold no contract liability);
+    - a few per-visit massages of the funded patients and psychology of the
+      members, so that Ben Carter's and Dr Okafor's per-visit episodes (10
+      each) are enough for the report's verdict on the membership and
+      funder routes (10 or more episodes each: a member's lapsed month can
+      leave over 60 days between two massages, a new episode).
+
+    The access part of the fees is recognised through today, as the daily
+    cron does.
 
     Physiotherapy with Dr Patel has 12 episodes paid per visit and 12 from
     packs, so the report gives a difference with its interval.  Everything
     is built in lists (few calls) and dated no earlier than 1 January, in
-    the fiscal years the demo has."""
+    the fiscal years the demo has; invoices are posted in date order (the
+    host numbers them so), the membership fees among the others."""
+    from proteus import Wizard
+    from proteus.config import get_config
     Party = Model.get('party.party')
     Category = Model.get('party.category')
     Invoice = Model.get('account.invoice')
     Pack = Model.get('clinic.pack')
     Redemption = Model.get('clinic.pack.redemption')
+    Membership = Model.get('clinic.membership')
+    Period = Model.get('clinic.membership.period')
     today = demo.today
     start = max(dt.date(today.year, 1, 1),
         today - dt.timedelta(days=HISTORY_DAYS))
@@ -521,16 +601,27 @@ def create_history(demo):
             max(start, today - dt.timedelta(days=1)))
 
     patient_category, = Category.find([('name', '=', "Patient")])
-    parties = []
-    for name in HISTORY_PATIENTS:
-        party = Party(name=name)
-        party.categories.append(Category(patient_category.id))
-        party.contact_mechanisms.new(type='email',
-            value='%s@example.com' % name.lower().replace(' ', '.'))
-        party.customer_payment_term = demo.payment_term
-        parties.append(party)
-    Party.save(parties)
+
+    def patients(names):
+        parties = []
+        for name in names:
+            party = Party(name=name)
+            party.categories.append(Category(patient_category.id))
+            party.contact_mechanisms.new(type='email',
+                value='%s@example.com' % name.lower().replace(' ', '.'))
+            party.customer_payment_term = demo.payment_term
+            parties.append(party)
+        Party.save(parties)
+        return parties
+    parties = patients(HISTORY_PATIENTS)
+    members = patients([name for name, _ in MEMBERS])
+    funded = patients(FUNDED_PATIENTS)
+    funders = [Party(name=name) for name, _ in FUNDERS]
+    Party.save(funders)
     demo.history_patients = parties
+    demo.members = members
+    demo.funded_patients = funded
+    demo.funders = funders
     maya, ben, grace = demo.practitioners
     products = demo.products
 
@@ -549,7 +640,7 @@ def create_history(demo):
 
     # Paid per visit: physiotherapy with Dr Patel (12 episodes of 2 to 5
     # visits, weekly), massage with Ben Carter and psychology with
-    # Dr Okafor (6 episodes each, too few for a verdict).
+    # Dr Okafor (6 episodes each, and 4 more each below).
     visits = []
     for i, party in enumerate(parties[:12]):
         for k in range(2 + i % 4):
@@ -563,6 +654,17 @@ def create_history(demo):
         for k in range(3 + i % 2):
             visits.append(invoice(party, products["Psychology session"],
                     day(20 + i * 8 + k * 14), grace))
+    # A massage paid at the desk for four funded psychology patients, and
+    # psychology paid per visit for four members (other categories of
+    # care than their pack's: other episodes).
+    for i, party in enumerate(funded[:4]):
+        for k in range(1 + i % 3):
+            visits.append(invoice(party, products["Sports massage"],
+                    day(12 + i * 20 + k * 10), ben))
+    for i, party in enumerate(members[6:]):
+        for k in range(2 + i % 2):
+            visits.append(invoice(party, products["Psychology session"],
+                    day(30 + i * 15 + k * 14), grace))
     # Signed terms for the psychology pack: the dispute bundle holds them.
     psychology_patient = parties[6]
     Consent = Model.get('clinic.consent')
@@ -593,11 +695,101 @@ def create_history(demo):
     sales.append((invoice(psychology_patient,
                 products["4 Psychology sessions pack"], day(40)),
             products["Psychology session"], grace, [40, 54]))
-    # Numbered in date order: the history before today's sales.
-    invoices = sorted(visits + [s[0] for s in sales],
+    # Numbered in date order: the history before today's sales, the
+    # membership fees among it (below).
+    pending = sorted(visits + [s[0] for s in sales],
         key=lambda i: i.invoice_date)
-    Invoice.save(invoices)
-    Invoice.click(invoices, 'post')
+    Invoice.save(pending)
+
+    def post_through(date):
+        "Post the pending invoices dated date or earlier."
+        nonlocal pending
+        due = [i for i in pending if i.invoice_date <= date]
+        if due:
+            Invoice.click(due, 'post')
+            pending = pending[len(due):]
+
+    # The Massage Club: each member joins on their day; on each day a
+    # period starts the renewal invoices its fee and issues its massage,
+    # after the massages of the period before were used (or lapse).
+    club = demo.membership_plans["Massage Club"]
+    club_template = demo.pack_templates["Massage Club: 1 massage a month"]
+    memberships = [Membership(company=demo.company, party=party, plan=club,
+            start_date=day(offset))
+        for party, (_, offset) in zip(members, MEMBERS)]
+    Membership.save(memberships)
+    member_index = {p.id: i for i, p in enumerate(members)}
+    issued = {}
+    planned = []
+
+    def redeem_before(date):
+        "Redeem the planned massages dated before date."
+        nonlocal planned
+        due = sorted((d, p) for d, p in planned if d < date)
+        planned = [(d, p) for d, p in planned if d >= date]
+        records = [Redemption(pack=Pack(pack_id),
+                product=products["Sports massage"], date=d, employee=ben)
+            for d, pack_id in due]
+        if records:
+            Redemption.save(records)
+            Redemption.click(records, 'do')
+
+    context = get_config().context
+    ids = [m.id for m in memberships]
+    while True:
+        due = {}
+        for membership in Membership.find([('id', 'in', ids)]):
+            date = (membership.start_date if membership.state == 'draft'
+                else membership.next_period_start)
+            if date and date <= today:
+                due.setdefault(date, []).append(membership)
+        if not due:
+            break
+        date = min(due)
+        post_through(date)
+        redeem_before(date)
+        drafts = [m for m in due[date] if m.state == 'draft']
+        if drafts:
+            Membership.click(drafts, 'activate')
+        if len(drafts) < len(due[date]):
+            Membership.renew(date, context)
+        # Most months a member uses the massage, some months it lapses.
+        for pack in Pack.find([
+                    ('template', '=', club_template.id),
+                    ('start_date', '=', date),
+                    ]):
+            i = member_index[pack.party.id]
+            k = issued[i] = issued.get(i, -1) + 1
+            used = date + dt.timedelta(days=2 + (3 * i + 5 * k) % 20)
+            if (i + k) % 4 != 3 and used <= pack.expiry_date and used < today:
+                planned.append((used, pack.id))
+    post_through(dt.date.max)
+    redeem_before(today)
+    # The access part of the fees earned so far, as the daily cron does.
+    Period.recognise_fees(today, context)
+
+    # Funded psychology with Dr Okafor: each referral approves six sessions
+    # for six months; 3 to 6 used, fortnightly.
+    funded_packs = []
+    for i, party in enumerate(funded):
+        name, prefix = FUNDERS[i % len(FUNDERS)]
+        begin = day(15 + i * 12)
+        pack = Pack(company=demo.company, party=party,
+            template=demo.pack_templates[
+                "Funded psychology referral: 6 sessions"])
+        pack.start_date = begin
+        pack.quantity = Decimal(6)
+        # Entered by hand, not sold: no invoice credited a liability.
+        pack.amount = Decimal('0.00')
+        pack.funder = funders[i % len(funders)]
+        pack.funder_reference = '%s-%04d' % (prefix, 2100 + 37 * i)
+        pack.funder_start_date = begin
+        pack.funder_end_date = begin + dt.timedelta(days=182)
+        funded_packs.append((pack, [15 + i * 12 + k * 14
+                    for k in range(3 + i % 4)]))
+    Pack.save([p for p, _ in funded_packs])
+    Pack.click([p for p, _ in funded_packs], 'activate')
+
     redemptions = []
     packs = []
     for sale, service, practitioner, offsets in sales:
@@ -608,11 +800,15 @@ def create_history(demo):
         for offset in offsets:
             redemptions.append(Redemption(pack=pack, product=service,
                     date=day(offset), employee=practitioner))
+    for pack, offsets in funded_packs:
+        for offset in offsets:
+            redemptions.append(Redemption(pack=pack,
+                    product=products["Psychology session"],
+                    date=day(offset), employee=grace))
     Redemption.save(redemptions)
     Redemption.click(redemptions, 'do')
     # Two physiotherapy patients recovered after three sessions: care is
     # complete, the unused sessions are refunded.
-    from proteus import Wizard
     for pack in [packs[0], packs[4]]:
         pack.reload()
         last = max(r.date for r in pack.redemptions)
@@ -622,6 +818,8 @@ def create_history(demo):
         discharge.form.reason = "Goals met: pain-free and back to running."
         discharge.execute('discharge')
     demo.history_packs = packs
+    demo.funded_packs = [p for p, _ in funded_packs]
+    demo.memberships = memberships
     demo.dispute_pack = packs[-1]
 
 

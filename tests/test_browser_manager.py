@@ -63,9 +63,11 @@ def fmt(value):
 def test_manager_fairness_report_and_bundle(page, trytond_server):
     """Over the last 200 days Dr Patel has at least ten episodes paid per
     visit and ten from packs: the report shows their counts, means and the
-    difference with its interval; then the manager produces the dispute
-    bundle of the psychology pack sold under signed terms and downloads
-    the ZIP, which holds the evidence document and the signed consent."""
+    difference with its interval; Ben Carter's membership episodes and
+    Dr Okafor's funded ones are compared likewise; then the manager
+    produces the dispute bundle of the psychology pack sold under signed
+    terms and downloads the ZIP, which holds the evidence document and the
+    signed consent."""
     today = dt.date.today()
     start = today - dt.timedelta(days=200)
     (maya,), = trytond_server.query(EMPLOYEE, ("Dr Maya Patel",))
@@ -108,6 +110,20 @@ def test_manager_fairness_report_and_bundle(page, trytond_server):
     assert low < mean['pack'] - mean['visit'] < high, pack
     assert pack['Verdict'] in {
         'More visits', 'Fewer visits', 'No difference shown'}, pack
+    # The other two routes: Ben Carter's Massage Club members and
+    # Dr Okafor's funded referrals, each against ten or more episodes of
+    # the practitioner's paid per visit.
+    for practitioner, route in [
+            ('Ben Carter', 'Membership'), ('Dr Grace Okafor', 'Funder')]:
+        row = tab.locator('.treeview tbody tr', has_text=practitioner
+            ).filter(has_text=route)
+        expect(row).to_have_count(1)
+        texts = [c.strip() for c in row.locator('td').all_text_contents()]
+        line = dict(zip(names, texts))
+        assert int(line['Episodes']) >= 10, line
+        assert int(line['Per-Visit Episodes']) >= 10, line
+        assert line['Verdict'] in {
+            'More visits', 'Fewer visits', 'No difference shown'}, line
     browser.screenshot(page, 'manager-fairness')
 
     (number, party), = trytond_server.query(

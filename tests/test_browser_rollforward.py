@@ -31,19 +31,24 @@ def ledger_liability(server, date):
 
 
 def packs_remaining(server):
-    "Σ (G - A) per template: the net value the packs still hold."
+    """Σ (G - A) per template: the net value the packs still hold.  Packs
+    issued at 0.00 (the demo's funded referrals, entered by hand) post
+    nothing: their templates have no roll-forward row."""
     return dict(server.query(
             "SELECT t.name, "
             "SUM(p.remaining_amount - COALESCE(p.breakage_accrued, 0)) "
             "FROM clinic_pack AS p "
             "JOIN clinic_pack_template AS t ON t.id = p.template "
-            "WHERE p.state != 'draft' OR p.origin IS NOT NULL "
+            "WHERE (p.state != 'draft' OR p.origin IS NOT NULL) "
+            "AND p.amount != 0 "
             "GROUP BY t.name"))
 
 
 def membership_fees(server, date):
     """The membership fees on the liability per plan: the fee invoices and
-    refunds of the periods and the moves of the periods."""
+    refunds of the periods and the moves of the periods, but for the lines
+    of those moves that credit an allotment pack its share of the fee
+    (they are the pack's, counted with its template)."""
     return dict(server.query(
             "SELECT pl.name, SUM(l.credit - l.debit) " + LIABILITY_LINES
             + "LEFT JOIN account_invoice_line AS il "
@@ -53,7 +58,9 @@ def membership_fees(server, date):
             "= 'clinic.membership.period,' || pe.id "
             "JOIN clinic_membership AS ms ON ms.id = pe.membership "
             "JOIN clinic_membership_plan AS pl ON pl.id = ms.plan "
-            "WHERE m.date <= %s GROUP BY pl.name", (date,)))
+            "WHERE m.date <= %s "
+            "AND (l.origin IS NULL OR l.origin NOT LIKE 'clinic.pack,%%') "
+            "GROUP BY pl.name", (date,)))
 
 
 def open_wizard(page, *names):
