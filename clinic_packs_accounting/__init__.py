@@ -32,6 +32,8 @@ def register():
         balance.BalanceContext,
         balance.Balance,
         balance.PartyBalance,
+        # Last: classifying the history reads the tables above.
+        ledger.PostedLiabilityLine,
         module='clinic_packs_accounting', type_='model')
     Pool.register(
         membership.Plan,
@@ -44,6 +46,7 @@ def register():
         membership.Cron,
         membership.RollforwardLine,
         membership.LiabilityLine,
+        membership.PostedLiabilityLine,
         module='clinic_packs_accounting', type_='model',
         depends=['clinic_packs_membership'])
     Pool.register(

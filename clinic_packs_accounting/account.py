@@ -46,6 +46,12 @@ class Move(metaclass=PoolMeta):
         return super().copy(moves, default=default)
 
     @classmethod
+    def post(cls, moves):
+        super().post(moves)
+        # The reports read the liability lines as classified when posted.
+        Pool().get('clinic.pack.liability.line').store(moves)
+
+    @classmethod
     def pack_configuration(cls, company, record):
         "Return the pack accounts and journal of company or raise."
         Configuration = Pool().get('account.configuration')

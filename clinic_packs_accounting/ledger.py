@@ -13,14 +13,16 @@ comparisons of built text.
 """
 from weakref import WeakKeyDictionary
 
-from sql import Cast, Literal, Null, Union
+from sql import Cast, Column, Literal, Null, Union
 from sql.aggregate import Max, Min
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp, Substring
 from sql.operators import Concat
 
-from trytond.model import ModelSQL, ModelView, fields
+from trytond import backend
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 KINDS = [
@@ -118,11 +120,88 @@ class LiabilityLine(ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
+        """The posted lines as classified when posted (see store), and the
+        others (draft lines, lines classified "other", lines of an account
+        followed since) classified by the query itself."""
+        pool = Pool()
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        columns = cls._columns(cls._joins()[1])
+        posted = Posted.__table__()
+        stored = Posted.__table__()
+        liability = [a for a, r in cls.followed_roles().items()
+            if r == 'liability']
+        null = Cast(Literal(None), 'INTEGER')
+
+        def stored_column(name):
+            if name == 'id':
+                return stored.move_line
+            elif name == 'role':
+                return Case(
+                    (stored.account.in_(liability or [-1]), 'liability'),
+                    else_='accrual')
+            elif name in Posted._fields:
+                return Column(stored, name)
+            return null
+        return Union(
+            stored.select(
+                *log_columns(),
+                *(stored_column(n).as_(n) for n in columns),
+                where=stored.account.in_(
+                    list(cls.followed_roles()) or [-1])),
+            cls.classified(lambda t: ~t['line'].id.in_(
+                    posted.select(posted.move_line))),
+            all_=True)
+
+    @classmethod
+    def classified(cls, where=None):
+        """Return the query classifying the lines on the accounts followed by
+        their origins (those where(tables) holds for, when given)."""
         from_item, tables = cls._joins()
+        condition = cls._where(tables)
+        if where is not None:
+            condition &= where(tables)
         return from_item.select(
             *log_columns(),
             *(c.as_(n) for n, c in cls._columns(tables).items()),
-            where=cls._where(tables))
+            where=condition)
+
+    @classmethod
+    def store(cls, moves=None, names=None):
+        """Classify once the posted lines of moves (every posted line when
+        None) on the accounts followed, for the reports to read.
+
+        A posted line never changes, nor do the records that classify it (its
+        origin, the pack, the redemption), so the reports need not join them
+        again; a line classified "other" is not kept, so that it is
+        classified again when, say, a template for its product is created.
+        names restricts the columns written (those a migration has yet)."""
+        pool = Pool()
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        cursor = Transaction().connection.cursor()
+        from_item, tables = cls._joins()
+        columns = cls._columns(tables)
+        line, move = tables['line'], tables['move']
+        posted = Posted.__table__()
+        target = Posted.__table__()
+        names = [n for n in columns if n in Posted._fields
+            and (names is None or n in names)]
+        where = (cls._where(tables)
+            & (move.state == 'posted')
+            & (columns['kind'] != 'other')
+            & ~line.id.in_(posted.select(posted.move_line)))
+        user = Transaction().user
+        for sub_ids in ([None] if moves is None
+                else grouped_slice([int(m) for m in moves])):
+            condition = where
+            if sub_ids is not None:
+                condition &= reduce_ids(move.id, list(sub_ids))
+            cursor.execute(*target.insert(
+                    [target.create_uid, target.create_date]
+                    + [Column(target, n) for n in names],
+                    from_item.select(
+                        Literal(user), CurrentTimestamp(),
+                        *(columns[n] for n in names),
+                        where=condition)))
 
     @classmethod
     def _joins(cls):
@@ -387,3 +466,54 @@ class LiabilityLine(ModelSQL, ModelView):
         return ((template.id != Null)
             | invoice_line.origin.like('clinic.pack,%'))
 
+
+
+class PostedLiabilityLine(ModelSQL):
+    """Posted Contract Liability Line
+
+    A posted move line on the net contract liability as classified when it
+    was posted (LiabilityLine.store): what the reports read instead of
+    joining every line to its origin again.
+    """
+    __name__ = 'clinic.pack.liability.line.posted'
+
+    move_line = fields.Many2One('account.move.line', "Move Line",
+        required=True, ondelete='CASCADE')
+    company = fields.Many2One('company.company', "Company", required=True)
+    date = fields.Date("Date", required=True)
+    account = fields.Many2One('account.account', "Account", required=True)
+    amount = fields.Numeric("Amount", digits=(16, 2), required=True)
+    kind = fields.Selection(KINDS, "Kind", required=True)
+    template = fields.Many2One('clinic.pack.template', "Pack Template")
+    contract = fields.Char("Contract")
+    pack = fields.Many2One('clinic.pack', "Pack")
+    sale_line = fields.Many2One('account.invoice.line', "Sale Line")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('move_line_unique', Unique(t, t.move_line),
+                'clinic_packs_accounting.msg_liability_line_posted_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.account, Index.Equality())))
+
+    @classmethod
+    def __register__(cls, module):
+        exist = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        # Migration from before the classification was stored: classify the
+        # history once, in the columns registered so far (an extension
+        # adding columns classifies again, see classify_again).
+        if not exist:
+            table_h = cls.__table_handler__(module)
+            Pool().get('clinic.pack.liability.line').store(names=[
+                    n for n in cls._fields if table_h.column_exist(n)])
+
+    @classmethod
+    def classify_again(cls):
+        "Classify every posted line again, when columns were added."
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*cls.__table__().delete())
+        Pool().get('clinic.pack.liability.line').store()

@@ -552,6 +552,22 @@ class RollforwardLine(metaclass=PoolMeta):
         cls._order.insert(1, ('plan', 'ASC NULLS LAST'))
 
 
+class PostedLiabilityLine(metaclass=PoolMeta):
+    __name__ = 'clinic.pack.liability.line.posted'
+
+    plan = fields.Many2One('clinic.membership.plan', "Membership Plan")
+    period = fields.Many2One('clinic.membership.period', "Membership Period")
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        had_period = table_h.column_exist('period')
+        super().__register__(module)
+        # Lines classified before memberships were accounted for.
+        if not had_period:
+            cls.classify_again()
+
+
 class LiabilityLine(metaclass=PoolMeta):
     "The membership fees on the contract liability, by period and plan."
     __name__ = 'clinic.pack.liability.line'
