@@ -20,16 +20,29 @@ def setup_accounting(clinic, config=None):
     Journal = Model.get('account.journal', config=config)
     Configuration = Model.get('account.configuration', config=config)
     accounts = clinic.accounts
-    liability_type, = AccountType.find([
-            ('name', '=', 'Current'),
-            ('parent.name', '=', 'Liability'),
-            ])
+    # The scenarios show the chart's accounts by the names 7.0's minimal
+    # chart gives them; 8.0's names them after the universal chart
+    # ("Accounts, Notes And Loans Receivable"...).
+    for key, name in [
+            ('receivable', "Main Receivable"),
+            ('revenue', "Main Revenue"),
+            ('tax', "Main Tax")]:
+        if key in accounts and accounts[key].name != name:
+            accounts[key].name = name
+            accounts[key].save()
+    # The liabilities the payable account is one of: "Current" under
+    # "Liability" in 7.0's minimal chart, "Liabilities" in 8.0's.
+    liability_type = AccountType(accounts['payable'].type.parent.id)
     revenue_type = accounts['revenue'].type
+    # Beside the revenue account, under its first untyped ancestor (or the
+    # root): 8.0 wants a child of a typed account to have the parent's type.
+    parent = accounts['revenue'].parent
+    while parent.type and parent.parent:
+        parent = parent.parent
 
     def account(code, name, type_):
         record = Account(
-            code=code, name=name, type=type_,
-            parent=accounts['revenue'].parent)
+            code=code, name=name, type=type_, parent=parent)
         record.save()
         return record
 

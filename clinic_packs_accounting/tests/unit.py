@@ -16,23 +16,30 @@ def configure_accounting(company):
     them) and the chart's revenue account."""
     pool = Pool()
     Account = pool.get('account.account')
-    AccountType = pool.get('account.account.type')
     Journal = pool.get('account.journal')
     Configuration = pool.get('account.configuration')
-    liability_type, = AccountType.search([
-            ('name', '=', 'Current'),
-            ('parent.name', '=', 'Liability'),
+    # The liabilities the payable account is one of: "Current" under
+    # "Liability" in 7.0's minimal chart, "Liabilities" in 8.0's.
+    payable, = Account.search([
+            ('type.payable', '=', True),
+            ('closed', '!=', True),
             ('company', '=', company.id),
-            ])
+            ], limit=1)
+    liability_type = payable.type.parent
     revenue, = Account.search([
             ('type.revenue', '=', True),
             ('closed', '!=', True),
             ('company', '=', company.id),
             ], limit=1)
+    # Beside the revenue account, under its first untyped ancestor (or the
+    # root): 8.0 wants a child of a typed account to have the parent's type.
+    parent = revenue.parent
+    while parent.type and parent.parent:
+        parent = parent.parent
 
     def account(code, name, type_):
         record = Account(code=code, name=name, type=type_, company=company,
-            parent=revenue.parent)
+            parent=parent)
         record.save()
         return record
     journal, = Journal.search([('type', '=', 'general')], limit=1)
