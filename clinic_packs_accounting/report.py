@@ -302,12 +302,18 @@ class RollforwardLine(ModelSQL, ModelView):
         liability = liability_lines()
         lines = movements(liability)
         in_period = Case((lines.date >= from_date, 1), else_=0)
-        cursor.execute(*lines.select(
-                cls._row(lines), lines.contract, lines.kind, in_period,
-                Sum(lines.amount),
-                where=cls._where(lines),
-                group_by=[cls._row(lines), lines.contract, lines.kind,
-                    in_period],
+        # Grouped by the columns of a subquery, not by the expressions
+        # again: psycopg 3 (8.0) binds each parameter apart, and PostgreSQL
+        # does not see the grouped expressions as the selected ones.
+        rowed = lines.select(
+            cls._row(lines).as_('row'), lines.contract, lines.kind,
+            in_period.as_('in_period'), lines.amount,
+            where=cls._where(lines))
+        cursor.execute(*rowed.select(
+                rowed.row, rowed.contract, rowed.kind, rowed.in_period,
+                Sum(rowed.amount),
+                group_by=[rowed.row, rowed.contract, rowed.kind,
+                    rowed.in_period],
                 with_=[liability]))
         rows, summed = {}, []
         for row, contract, kind, in_period_, amount in cursor:
