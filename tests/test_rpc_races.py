@@ -118,6 +118,15 @@ def test_eight_desks_race_for_five_sessions(rpc_clinic):
         "AND l.account = %s GROUP BY m.origin", (origins, liability))
     assert len(rows) == 5 and all(n == 1 for _, n, _ in rows), rows
     assert sum(r[2] for r in rows) == pack['amount'] == Decimal('250.00')
+    # The reports read each winner's liability line as classified when
+    # posted: kept once, as service revenue of the pack.
+    assert clinic.query(
+        "SELECT p.kind, p.pack, count(*), count(DISTINCT p.move_line) "
+        "FROM clinic_pack_liability_line_posted AS p "
+        "JOIN account_move_line AS l ON l.id = p.move_line "
+        "JOIN account_move AS m ON m.id = l.move "
+        "WHERE m.origin = ANY(%s) GROUP BY p.kind, p.pack",
+        (origins,)) == [('revenue', pack_id, 5, 5)]
     losers = ['%s,%s' % (REDEMPTION, d)
         for d, (_, e) in zip(drafts, outcomes) if e is not None]
     assert not clinic.query(
