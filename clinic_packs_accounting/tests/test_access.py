@@ -47,9 +47,15 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
     def as_user(self, user, **context):
         "Work as user, with the access checks of a user's request."
         transaction = Transaction()
+        # Each block is a request of its own: 8.0 caches the user's
+        # companies per user whatever the context's company, and a company
+        # not the user's reads as none (7.0 reads it as root).
+        User = Pool().get('res.user')
+        User._get_companies_cache.clear()
         with transaction.set_user(user.id), \
                 transaction.set_context(_check_access=True, **context):
             yield
+        User._get_companies_cache.clear()
 
     @with_transaction()
     def test_front_desk_reads_pack_accounts(self):
