@@ -493,6 +493,24 @@ def assert_message(error, message_id, **kwargs):
             message_id, message_text(message_id), error.message))
 
 
+def assert_state_refused(error, message_id, button):
+    """error refuses a click on button, read-only in the record's state:
+    7.0 runs our method, which refuses with message_id saying what to do
+    instead; 8.0 refuses such a click itself before our method runs,
+    naming the button, the record and the model."""
+    if TRYTON_8:
+        assert_message(error, 'ir.msg_button_state_record', button=button)
+    else:
+        assert_message(error, message_id)
+
+
+def state_refusals(message_id):
+    """The messages refusing a click on a button the record's state makes
+    read-only: ours (message_id), and on 8.0 the host's own, which refuses
+    before our method runs when the record is already in that state."""
+    return [message_id] + (['ir.msg_button_state_record'] if TRYTON_8 else [])
+
+
 def assert_one_of_messages(error, message_ids):
     "error is a user error whose message is one of message_ids."
     assert_clean_refusal(error)

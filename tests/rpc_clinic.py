@@ -174,15 +174,18 @@ def company_b(clinic):
     create_chart(company)
     accounts = get_accounts(company)
 
-    liability_type, = AccountType.find([
-            ('company', '=', company.id),
-            ('name', '=', "Current"),
-            ('parent.name', '=', "Liability"),
-            ])
+    # The liabilities the payable account is one of: "Current" under
+    # "Liability" in 7.0's minimal chart, "Liabilities" in 8.0's.
+    liability_type = AccountType(accounts['payable'].type.parent.id)
     revenue = accounts['revenue']
+    # Beside the revenue account, under its first untyped ancestor (or the
+    # root): 8.0 wants a child of a typed account to have the parent's type.
+    parent = revenue.parent
+    while parent.type and parent.parent:
+        parent = parent.parent
 
     def account(name, type_):
-        record = Account(name=name, type=type_, parent=revenue.parent,
+        record = Account(name=name, type=type_, parent=parent,
             company=company, reconcile=False, party_required=False)
         record.save()
         return record

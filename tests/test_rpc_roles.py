@@ -18,7 +18,7 @@ import pytest
 
 from .rpc import (
     RPCError, assert_access_refused, assert_clean_refusal, assert_message,
-    assert_one_of_messages, refused)
+    assert_one_of_messages, assert_state_refused, refused)
 
 PACK = 'clinic.pack'
 REDEMPTION = 'clinic.pack.redemption'
@@ -589,7 +589,7 @@ def test_activate_active_pack(clinic, frontdesk):
     before = clinic.snapshot(('clinic_pack', pack_id))
     error = refused(frontdesk.button, PACK, 'activate', [pack_id])
     clinic.assert_unchanged(before, ('clinic_pack', pack_id))
-    assert_message(error, 'clinic_packs.msg_pack_not_draft')
+    assert_state_refused(error, 'clinic_packs.msg_pack_not_draft', 'activate')
 
 
 def _template_values(clinic, **values):
@@ -717,5 +717,5 @@ def test_activate_active_membership(clinic, frontdesk):
     before = clinic.snapshot(*records)
     error = refused(frontdesk.button, MEMBERSHIP, 'activate', [membership])
     clinic.assert_unchanged(before, *records)
-    assert_message(
-        error, 'clinic_packs_membership.msg_membership_not_draft')
+    assert_state_refused(
+        error, 'clinic_packs_membership.msg_membership_not_draft', 'activate')
