@@ -284,9 +284,17 @@ def run_server(database_uri, database, workdir, data_path=None):
         data_path or FILESTORE, port)
     log = workdir / 'server.log'
     url = 'http://127.0.0.1:%s/' % port
+    command = [str(VENV_BIN / 'trytond'), '-c', str(config)]
+    if SERIES != '7.0':
+        # 8.0 loads a database's pool at the first login only if the
+        # process has no Pool of that name yet, but the login's transaction
+        # creates one, empty, before (Cache.sync calls Pool()): the login
+        # then fails with KeyError 'res.user'.  The server loads the pool
+        # of the databases it is given at start.
+        command += ['-d', database]
     with open(log, 'wb') as output:
         process = subprocess.Popen(
-            [str(VENV_BIN / 'trytond'), '-c', str(config)],
+            command,
             stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         _wait_until_serving(url, process, log)
