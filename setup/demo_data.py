@@ -278,22 +278,21 @@ def create_pack_templates(demo):
     Template = Model.get('clinic.pack.template')
     Product = Model.get('product.product')
     Category = Model.get('product.category')
-    physio = Template(
-        name="6 physiotherapy sessions", company=demo.company,
-        product=demo.products["6 Physio sessions pack"],
-        unit='session', quantity=Decimal(6), bonus_quantity=Decimal(0),
-        validity_months=6, grace_days=14, refund_policy='pro_rata')
-    physio.services.append(
-        Product(demo.products["Physiotherapy session"].id))
-    physio.save()
-    massage = Template(
-        name="Massage: buy 5 get 1 free", company=demo.company,
-        product=demo.products["Massage 5+1 pack"],
-        unit='session', quantity=Decimal(5), bonus_quantity=Decimal(1),
-        validity_months=6, grace_days=0, refund_policy='pro_rata')
-    massage.service_categories.append(
-        Category(demo.categories["Massage"].id))
-    massage.save()
+    def template(name, product, quantity, services=(), categories=(),
+            **values):
+        "Save a session template of product for services or categories."
+        record = Template(name=name, company=demo.company,
+            product=demo.products[product], unit='session',
+            quantity=Decimal(quantity),
+            bonus_quantity=Decimal(values.pop('bonus', 0)),
+            grace_days=values.pop('grace_days', 0), **values)
+        record.services.extend(
+            Product(demo.products[s].id) for s in services)
+        record.service_categories.extend(
+            Category(demo.categories[c].id) for c in categories)
+        record.save()
+        return record
+
     ConsentTemplate = Model.get('clinic.consent.template')
     consent = ConsentTemplate(
         name="Psychological therapy consent", company=demo.company,
@@ -303,49 +302,35 @@ def create_pack_templates(demo):
         "rata on request; the pack expires 12 months after purchase.")
     consent.save()
     demo.consent_templates = {consent.name: consent}
-    psychology = Template(
-        name="4 psychology sessions", company=demo.company,
-        product=demo.products["4 Psychology sessions pack"],
-        unit='session', quantity=Decimal(4), bonus_quantity=Decimal(0),
-        validity_months=12, grace_days=0, refund_policy='pro_rata',
-        consent_template=consent)
-    psychology.services.append(
-        Product(demo.products["Psychology session"].id))
-    psychology.save()
-    # Sold today, it expires within the reminder days: the expiry list and
-    # the reminder cron have something to show.
-    taster = Template(
-        name="Massage taster: 2 sessions in 10 days", company=demo.company,
-        product=demo.products["Massage taster (2 in 10 days)"],
-        unit='session', quantity=Decimal(2), bonus_quantity=Decimal(0),
-        validity_days=10, grace_days=0, reminder_days=14,
-        refund_policy='none')
-    taster.service_categories.append(
-        Category(demo.categories["Massage"].id))
-    taster.save()
-    # The monthly massage of the Massage Club plan: one session issued each
-    # period, lapsing unused at its end (its value then breakage).
-    club_massage = Template(
-        name="Massage Club: 1 massage a month", company=demo.company,
-        product=demo.products["Massage Club monthly massage"],
-        unit='session', quantity=Decimal(1), bonus_quantity=Decimal(0),
-        validity_months=1, grace_days=0, refund_policy='none',
-        breakage_method='remote')
-    club_massage.service_categories.append(
-        Category(demo.categories["Massage"].id))
-    club_massage.save()
-    # Psychology paid by a funder (an insurer or the NHS): entered by hand
-    # with the funder's approval, no consent of the clinic's own.
-    referral = Template(
-        name="Funded psychology referral: 6 sessions", company=demo.company,
-        product=demo.products["Psychology referral (6 sessions)"],
-        unit='session', quantity=Decimal(6), bonus_quantity=Decimal(0),
-        validity_months=6, grace_days=0, refund_policy='none')
-    referral.services.append(
-        Product(demo.products["Psychology session"].id))
-    referral.save()
-    demo.pack_templates = {t.name: t for t in [
-            physio, massage, psychology, taster, club_massage, referral]}
+    templates = [
+        template("6 physiotherapy sessions", "6 Physio sessions pack", 6,
+            services=["Physiotherapy session"], validity_months=6,
+            grace_days=14, refund_policy='pro_rata'),
+        template("Massage: buy 5 get 1 free", "Massage 5+1 pack", 5,
+            categories=["Massage"], bonus=1, validity_months=6,
+            refund_policy='pro_rata'),
+        template("4 psychology sessions", "4 Psychology sessions pack", 4,
+            services=["Psychology session"], validity_months=12,
+            refund_policy='pro_rata', consent_template=consent),
+        # Sold today, it expires within the reminder days: the expiry list
+        # and the reminder cron have something to show.
+        template("Massage taster: 2 sessions in 10 days",
+            "Massage taster (2 in 10 days)", 2, categories=["Massage"],
+            validity_days=10, reminder_days=14, refund_policy='none'),
+        # The monthly massage of the Massage Club plan: one session issued
+        # each period, lapsing unused at its end (its value then breakage).
+        template("Massage Club: 1 massage a month",
+            "Massage Club monthly massage", 1, categories=["Massage"],
+            validity_months=1, refund_policy='none',
+            breakage_method='remote'),
+        # Psychology paid by a funder (an insurer or the NHS): entered by
+        # hand with the funder's approval, no consent of the clinic's own.
+        template("Funded psychology referral: 6 sessions",
+            "Psychology referral (6 sessions)", 6,
+            services=["Psychology session"], validity_months=6,
+            refund_policy='none'),
+        ]
+    demo.pack_templates = {t.name: t for t in templates}
 
 
 def create_membership_plans(demo):
