@@ -125,20 +125,16 @@ class LiabilityLine(ModelSQL, ModelView):
         followed since) classified by the query itself."""
         pool = Pool()
         Posted = pool.get('clinic.pack.liability.line.posted')
-        columns = cls._columns(cls._joins()[1])
+        columns = cls._read_columns(cls._joins()[1])
         posted = Posted.__table__()
         stored = Posted.__table__()
-        liability = [a for a, r in cls.followed_roles().items()
-            if r == 'liability']
         null = Cast(Literal(None), 'INTEGER')
 
         def stored_column(name):
             if name == 'id':
                 return stored.move_line
             elif name == 'role':
-                return Case(
-                    (stored.account.in_(liability or [-1]), 'liability'),
-                    else_='accrual')
+                return cls._role(stored.account)
             elif name in Posted._fields:
                 return Column(stored, name)
             return null
@@ -162,18 +158,36 @@ class LiabilityLine(ModelSQL, ModelView):
             condition &= where(tables)
         return from_item.select(
             *log_columns(),
-            *(c.as_(n) for n, c in cls._columns(tables).items()),
+            *(c.as_(n) for n, c in cls._read_columns(tables).items()),
             where=condition)
+
+    @classmethod
+    def _read_columns(cls, tables):
+        "The columns of _columns with the role of the line's account."
+        columns = cls._columns(tables)
+        columns['role'] = cls._role(tables['line'].account)
+        return columns
+
+    @classmethod
+    def _role(cls, account):
+        "The role of the followed account: contract liability or accrual."
+        liability = [a for a, r in cls.followed_roles().items()
+            if r == 'liability']
+        return Case((account.in_(liability or [-1]), 'liability'),
+            else_='accrual')
 
     @classmethod
     def store(cls, moves=None, names=None):
         """Classify once the posted lines of moves (every posted line when
-        None) on the accounts followed, for the reports to read.
+        None), for the reports to read.
 
         A posted line never changes, nor do the records that classify it (its
         origin, the pack, the redemption), so the reports need not join them
         again; a line classified "other" is not kept, so that it is
         classified again when, say, a template for its product is created.
+        The lines of every account are kept (the reports read those of the
+        accounts followed): finding the accounts followed reads the module's
+        history, which a posting must not.
         names restricts the columns written (those a migration has yet)."""
         pool = Pool()
         Posted = pool.get('clinic.pack.liability.line.posted')
@@ -185,8 +199,7 @@ class LiabilityLine(ModelSQL, ModelView):
         target = Posted.__table__()
         names = [n for n in columns if n in Posted._fields
             and (names is None or n in names)]
-        where = (cls._where(tables)
-            & (move.state == 'posted')
+        where = ((move.state == 'posted')
             & (columns['kind'] != 'other')
             & ~line.id.in_(posted.select(posted.move_line)))
         user = Transaction().user
@@ -302,8 +315,6 @@ class LiabilityLine(ModelSQL, ModelView):
         "Return the columns of the query by name."
         line, move = tables['line'], tables['move']
         pack, sold = tables['pack'], tables['sold']
-        accounts = cls.followed_roles()
-        liability = [a for a, r in accounts.items() if r == 'liability']
         null = Cast(Literal(None), 'INTEGER')
         return {
             'id': line.id,
@@ -311,8 +322,6 @@ class LiabilityLine(ModelSQL, ModelView):
             'move_line': line.id,
             'date': move.date,
             'account': line.account,
-            'role': Case((line.account.in_(liability or [-1]), 'liability'),
-                else_='accrual'),
             'amount': tables['amount'],
             'kind': Case(*cls._kinds(tables), else_='other'),
             'template': Coalesce(pack.template, sold.template),

@@ -126,8 +126,9 @@ def test_eight_desks_race_for_five_sessions(rpc_clinic):
         "FROM clinic_pack_liability_line_posted AS p "
         "JOIN account_move_line AS l ON l.id = p.move_line "
         "JOIN account_move AS m ON m.id = l.move "
-        "WHERE m.origin = ANY(%s) GROUP BY p.kind, p.pack",
-        (origins,)) == [('revenue', pack_id, 5, 5)]
+        "WHERE m.origin = ANY(%s) AND p.account = %s "
+        "GROUP BY p.kind, p.pack",
+        (origins, liability)) == [('revenue', pack_id, 5, 5)]
     losers = ['%s,%s' % (REDEMPTION, d)
         for d, (_, e) in zip(drafts, outcomes) if e is not None]
     assert not clinic.query(

@@ -151,7 +151,11 @@ class LedgerPropertyTestCase(unittest.TestCase):
             table.move_line, order_by=[table.move_line])
         cursor.execute(*stored)
         kept = cursor.fetchall()
-        self.assertEqual(len(kept), len([r for r in read if r[6] != 'other']))
+        followed = LiabilityLine.followed_roles()
+        # The posting keeps the lines of every account; the reports read
+        # those of the accounts followed.
+        self.assertEqual(len([k for k in kept if k[2] in followed]),
+            len([r for r in read if r[6] != 'other']))
         # A database migrated to the stored classification gets the same.
         posted.classify_again()
         cursor.execute(*stored)
