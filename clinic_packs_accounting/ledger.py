@@ -177,7 +177,7 @@ class LiabilityLine(ModelSQL, ModelView):
             else_='accrual')
 
     @classmethod
-    def store(cls, moves=None, names=None):
+    def store(cls, moves=None, only=None):
         """Classify once the posted lines of moves (every posted line when
         None), for the reports to read.
 
@@ -188,7 +188,7 @@ class LiabilityLine(ModelSQL, ModelView):
         The lines of every account are kept (the reports read those of the
         accounts followed): finding the accounts followed reads the module's
         history, which a posting must not.
-        names restricts the columns written (those a migration has yet)."""
+        only restricts the columns written (those a migration has yet)."""
         pool = Pool()
         Posted = pool.get('clinic.pack.liability.line.posted')
         cursor = Transaction().connection.cursor()
@@ -198,7 +198,7 @@ class LiabilityLine(ModelSQL, ModelView):
         posted = Posted.__table__()
         target = Posted.__table__()
         names = [n for n in columns if n in Posted._fields
-            and (names is None or n in names)]
+            and (only is None or n in only)]
         where = ((move.state == 'posted')
             & (columns['kind'] != 'other')
             & ~line.id.in_(posted.select(posted.move_line)))
@@ -476,13 +476,13 @@ class LiabilityLine(ModelSQL, ModelView):
             | invoice_line.origin.like('clinic.pack,%'))
 
 
-
 class PostedLiabilityLine(ModelSQL):
     """Posted Contract Liability Line
 
-    A posted move line on the net contract liability as classified when it
-    was posted (LiabilityLine.store): what the reports read instead of
-    joining every line to its origin again.
+    A posted move line of a pack, a redemption, a sale or a membership as
+    classified when it was posted (LiabilityLine.store), on any account:
+    the reports read those on the accounts followed instead of joining
+    every line to its origin again.
     """
     __name__ = 'clinic.pack.liability.line.posted'
 
@@ -517,7 +517,7 @@ class PostedLiabilityLine(ModelSQL):
         # adding columns classifies again, see classify_again).
         if not exist:
             table_h = cls.__table_handler__(module)
-            Pool().get('clinic.pack.liability.line').store(names=[
+            Pool().get('clinic.pack.liability.line').store(only=[
                     n for n in cls._fields if table_h.column_exist(n)])
 
     @classmethod
