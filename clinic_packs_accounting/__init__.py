@@ -25,10 +25,9 @@ def register():
         ledger.LiabilityLine,
         report.RollforwardContext,
         report.RollforwardLine,
-        report.RollforwardStart,
         report.ExceptionLine,
-        report.ReconcileStart,
-        report.ReconcileResult,
+        report.ReconciliationContext,
+        report.Reconciliation,
         balance.BalanceContext,
         balance.Balance,
         balance.PartyBalance,
@@ -49,7 +48,3 @@ def register():
         membership.PostedLiabilityLine,
         module='clinic_packs_accounting', type_='model',
         depends=['clinic_packs_membership'])
-    Pool.register(
-        report.Rollforward,
-        report.Reconcile,
-        module='clinic_packs_accounting', type_='wizard')

@@ -3,8 +3,8 @@
 # terms.
 """Who may see the figures of this module's reports.
 
-The company a report or a wizard reports on is one of the user's: wizards
-and table queries read the ledger without record rules.  (The fields the
+The company a report reports on is one of the user's: its table queries
+and figures read the ledger without record rules.  (The fields the
 postings set are kept from users by clinic_packs' WorkflowGuardMixin: see
 the _workflow_fields of the pack and the redemption.)
 """

@@ -13,7 +13,6 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .access import check_report_company, report_companies
 from .ledger import company_where, log_columns, pack_contract
@@ -363,45 +362,6 @@ class RollforwardLine(ModelSQL, ModelView):
         return result
 
 
-class RollforwardStart(DateRangeMixin, ModelView):
-    "Contract Liability Roll-forward"
-    __name__ = 'clinic.pack.liability.rollforward.start'
-
-
-class Rollforward(Wizard):
-    """Contract liability roll-forward for a date range.
-
-    On the net contract liability (the contract liability less the
-    breakage accrual): opening + billings - cancellations - service
-    revenue - breakage accrued - breakage - refunds - unclaimed property +
-    merges (+ other lines) = closing, per pack template and membership
-    plan, from the ledger, so the closing is the balance of the contract
-    liability accounts less that of the breakage accrual accounts at the
-    end date, on every account followed (see
-    ledger.LiabilityLine.followed_accounts).
-    """
-    __name__ = 'clinic.pack.liability.rollforward'
-    start = StateView('clinic.pack.liability.rollforward.start',
-        'clinic_packs_accounting.rollforward_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Open", 'open_', 'tryton-ok', default=True),
-            ])
-    open_ = StateAction('clinic_packs_accounting.act_rollforward_line')
-
-    def do_open_(self, action):
-        # The wizard runs without record rules.
-        check_report_company(self.start.company)
-        context = {
-            'company': self.start.company.id,
-            'from_date': self.start.from_date,
-            'to_date': self.start.to_date,
-            }
-        action['pyson_context'] = PYSONEncoder().encode(context)
-        action['name'] += ' (%s - %s)' % (
-            self.start.from_date, self.start.to_date)
-        return action, {}
-
-
 class ExceptionLine(ModelSQL, ModelView):
     "Contract Liability Exception"
     __name__ = 'clinic.pack.liability.exception'
@@ -445,9 +405,9 @@ class ExceptionLine(ModelSQL, ModelView):
             where=where, with_=[lines])
 
 
-class ReconcileStart(ModelView):
-    "Reconcile Contract Liability"
-    __name__ = 'clinic.pack.liability.reconcile.start'
+class ReconciliationContext(ModelView):
+    "Contract Liability Reconciliation Context"
+    __name__ = 'clinic.pack.liability.reconciliation.context'
 
     company = fields.Many2One('company.company', "Company", required=True)
     date = fields.Date("Date", required=True)
@@ -458,93 +418,99 @@ class ReconcileStart(ModelView):
 
     @classmethod
     def default_date(cls):
-        return Pool().get('ir.date').today()
+        return Transaction().context.get(
+            'date', Pool().get('ir.date').today())
 
 
-class ReconcileResult(ModelView):
-    "Contract Liability Reconciliation"
-    __name__ = 'clinic.pack.liability.reconcile.result'
-
-    company = fields.Many2One('company.company', "Company", readonly=True)
-    currency = fields.Many2One('currency.currency', "Currency",
-        readonly=True)
-    date = fields.Date("Date", readonly=True)
-    ledger = Monetary(
-        "Ledger Contract Liability", currency='currency',
-        digits='currency', readonly=True,
-        help="The balance of the contract liability accounts at the date.")
-    packs = Monetary(
-        "Packs Liability", currency='currency', digits='currency',
-        readonly=True, help="The liability the packs still hold at the "
-        "date: the total of the Liability column of Pack Balances.")
-    fees = Monetary(
-        "Membership Fees", currency='currency', digits='currency',
-        readonly=True,
-        help="The membership fees invoiced and not yet earned nor "
-        "refunded.")
-    exceptions = Monetary(
-        "Exceptions", currency='currency', digits='currency', readonly=True,
-        help="Lines on the contract liability accounts from no pack.")
-    difference = Monetary(
-        "Difference", currency='currency', digits='currency',
-        readonly=True,
-        help="Ledger less packs, membership fees and exceptions: zero "
-        "when they agree.")
-    ledger_accrual = Monetary(
-        "Ledger Breakage Accrual", currency='currency', digits='currency',
-        readonly=True,
-        help="The balance of the breakage accrual accounts at the date.")
-    packs_accrual = Monetary(
-        "Packs Breakage Accrued", currency='currency', digits='currency',
-        readonly=True, help="The breakage the packs have accrued by the "
-        "date: the total of the Breakage Accrued column of Pack Balances.")
-    accrual_exceptions = Monetary(
-        "Accrual Exceptions", currency='currency', digits='currency',
-        readonly=True,
-        help="Lines on the breakage accrual accounts from no pack (debit "
-        "minus credit).")
-    accrual_difference = Monetary(
-        "Accrual Difference", currency='currency', digits='currency',
-        readonly=True,
-        help="Ledger accrual less packs accrued and accrual exceptions: "
-        "zero when they agree.")
-    exception_count = fields.Integer("Exception Lines", readonly=True)
+def _figure(string, help):
+    return fields.Function(Monetary(string, currency='currency',
+            digits='currency', help=help), 'get_figures')
 
 
-class Reconcile(Wizard):
+class Reconciliation(ModelSQL, ModelView):
     """Reconcile the ledger's contract liability with the packs.
 
-    The balance of the contract liability accounts at the date is compared
-    with Σ G over the packs then plus the membership fees not yet earned,
-    and the breakage accrual accounts with Σ A, on every account followed
-    (see ledger.LiabilityLine.followed_accounts); lines on them that come
-    from no pack (a manual journal line, say) are listed as exceptions.  The
-    packs' balances are those at the date (see Pack Balances), so any past
-    date reconciles.
+    One row per company at the context's date (today unless told): the
+    balance of the contract liability accounts is compared with the packs'
+    liability then plus the membership fees not yet earned, and the
+    breakage accrual accounts with the breakage the packs accrued, on every
+    account followed (see ledger.LiabilityLine.followed_accounts); lines on
+    them that come from no pack (a manual journal line, say) are the
+    exceptions.  The packs' balances are those at the date (see Pack
+    Balances), so any past date reconciles.  A list opened from the menu,
+    not a wizard: opening it twice shows the same tab, not two dialogs.
     """
-    __name__ = 'clinic.pack.liability.reconcile'
-    start = StateView('clinic.pack.liability.reconcile.start',
-        'clinic_packs_accounting.reconcile_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Reconcile", 'result', 'tryton-ok', default=True),
-            ])
-    result = StateView('clinic.pack.liability.reconcile.result',
-        'clinic_packs_accounting.reconcile_result_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            Button("Exceptions", 'exceptions', 'tryton-list'),
-            ])
-    exceptions = StateAction('clinic_packs_accounting.act_exception')
+    __name__ = 'clinic.pack.liability.reconciliation'
 
-    def default_result(self, fields):
-        return reconcile(self.start.company, self.start.date)
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    currency = fields.Function(fields.Many2One(
+            'currency.currency', "Currency"), 'get_figures')
+    date = fields.Function(fields.Date("Date"), 'get_figures')
+    ledger = _figure("Ledger Contract Liability",
+        "The balance of the contract liability accounts at the date.")
+    packs = _figure("Packs Liability", "The liability the packs still "
+        "hold at the date: the total of the Liability column of Pack "
+        "Balances.")
+    fees = _figure("Membership Fees",
+        "The membership fees invoiced and not yet earned nor refunded.")
+    exceptions = _figure("Exceptions",
+        "Lines on the contract liability accounts from no pack.")
+    difference = _figure("Difference", "Ledger less packs, membership "
+        "fees and exceptions: zero when they agree.")
+    ledger_accrual = _figure("Ledger Breakage Accrual",
+        "The balance of the breakage accrual accounts at the date.")
+    packs_accrual = _figure("Packs Breakage Accrued", "The breakage the "
+        "packs have accrued by the date: the total of the Breakage Accrued "
+        "column of Pack Balances.")
+    accrual_exceptions = _figure("Accrual Exceptions", "Lines on the "
+        "breakage accrual accounts from no pack (debit minus credit).")
+    accrual_difference = _figure("Accrual Difference", "Ledger accrual "
+        "less packs accrued and accrual exceptions: zero when they agree.")
+    exception_count = fields.Function(
+        fields.Integer("Exception Lines"), 'get_figures')
 
-    def do_exceptions(self, action):
-        check_report_company(self.start.company)
-        action['pyson_context'] = PYSONEncoder().encode({
-                'company': self.start.company.id,
-                'date': self.start.date,
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('company', 'ASC')]
+        cls._buttons.update({
+                'open_exceptions': {},
                 })
-        return action, {}
+
+    @classmethod
+    def table_query(cls):
+        company = Pool().get('company.company').__table__()
+        return company.select(
+            company.id.as_('id'),
+            *log_columns(),
+            company.id.as_('company'),
+            where=company_where(company.id, report_companies()))
+
+    @classmethod
+    def _date(cls):
+        return Transaction().context.get(
+            'date') or Pool().get('ir.date').today()
+
+    @classmethod
+    def get_figures(cls, records, names):
+        result = {name: {} for name in names}
+        date = cls._date()
+        for record in records:
+            figures = reconcile(record.company, date)
+            for name in names:
+                result[name][record.id] = figures[name]
+        return result
+
+    @classmethod
+    @ModelView.button_action('clinic_packs_accounting.act_exception')
+    def open_exceptions(cls, records):
+        record, = records
+        return {
+            'pyson_context': PYSONEncoder().encode({
+                    'company': record.company.id,
+                    'date': cls._date(),
+                    }),
+            }
 
 
 def ledger_balances(company, date):
@@ -573,7 +539,7 @@ def reconcile(company, date):
     """
     pool = Pool()
     Balance = pool.get('clinic.pack.balance')
-    # The wizard runs without record rules and reads the ledger directly.
+    # The figures read the ledger directly, without record rules.
     check_report_company(company)
     currency = company.currency
     result = {

@@ -201,8 +201,7 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
         Exception_ = pool.get('clinic.pack.liability.exception')
         Balance = pool.get('clinic.pack.balance')
         PartyBalance = pool.get('clinic.pack.balance.party')
-        Rollforward = pool.get(
-            'clinic.pack.liability.rollforward', type='wizard')
+        Reconciliation = pool.get('clinic.pack.liability.reconciliation')
         other = create_company(name="Other Clinic")
         with self.clinic(accounting=True) as clinic:
             configure_accounting(clinic.company)
@@ -224,13 +223,25 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                     **dates):
                 self.assertEqual(
                     [l.template for l in Line.search([])], [a_template])
+                # One row, its company's, read at the context's date.  The
+                # pack was entered by hand at 275.00, no invoice: the ledger
+                # holds only the session's recognition, and the difference
+                # is the 275.00 no posting put on the liability.
+                row, = Reconciliation.search([])
+                self.assertEqual(row.company, clinic.company)
+                self.assertEqual(row.date, dates['date'])
+                self.assertEqual(
+                    (row.ledger, row.packs, row.difference),
+                    (Decimal('-45.83'), Decimal('229.17'),
+                        Decimal('-275.00')))
 
             user_b = self.create_user('admin_b', [other],
                 ('clinic_packs', 'group_clinic_packs_admin'),
                 ('account', 'group_account'))
             # The context names company A: refused.
             with self.as_user(user_b, company=clinic.company.id, **dates):
-                for Model in [Line, Exception_, Balance, PartyBalance]:
+                for Model in [Line, Exception_, Balance, PartyBalance,
+                        Reconciliation]:
                     with self.assertRaises(ReportCompanyError, msg=Model):
                         Model.search([])
                 with self.assertRaises(ReportCompanyError):
@@ -240,6 +251,10 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                 with self.as_user(user_b, company=company, **dates):
                     for Model in [Line, Exception_, Balance, PartyBalance]:
                         self.assertEqual(Model.search([]), [], msg=Model)
+                    # Its own company's reconciliation only.
+                    self.assertEqual(
+                        [r.company for r in Reconciliation.search([])],
+                        [other])
                     # Not even by id.
                     self.assertEqual(
                         Line.search([('id', '=', line.id)]), [])
@@ -248,13 +263,12 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                     with self.assertRaises(AccessError):
                         Balance.read([pack.id], ['remaining_amount'])
 
-            # The wizard opening the roll-forward of company A.
-            with self.as_user(user_b, company=other.id):
-                session_id, _, _ = Rollforward.create()
-                with self.assertRaises(ReportCompanyError):
-                    Rollforward.execute(session_id, {'start': {
-                                'company': clinic.company.id,
-                                'from_date': dates['from_date'],
-                                'to_date': dates['to_date'],
-                                }}, 'open_')
+            # Company A's reconciliation row, its figures and its
+            # exceptions, by id.
+            with self.as_user(user_b, company=other.id, **dates):
+                with self.assertRaises(AccessError):
+                    Reconciliation.read([clinic.company.id], ['ledger'])
+                with self.assertRaises(AccessError):
+                    Reconciliation.open_exceptions(
+                        Reconciliation.browse([clinic.company.id]))
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from proteus import Model
 
-__all__ = ['setup_accounting', 'balances', 'payment_method']
+__all__ = ['setup_accounting', 'balances', 'payment_method', 'reconciliation']
 
 
 def setup_accounting(clinic, config=None):
@@ -87,6 +87,20 @@ def balances(accounts, date, config=None):
                 balance = -balance
             result[name] = balance
     return result
+
+
+def reconciliation(date=None, config=None):
+    """Return the company's row of Reconcile Contract Liability at the end
+    of date (today unless told), as the accountant opens it from the menu;
+    its figures are read at that date."""
+    Reconciliation = Model.get(
+        'clinic.pack.liability.reconciliation', config=config)
+    context = {'date': date} if date else {}
+    with (config or Reconciliation._config).set_context(**context):
+        row, = Reconciliation.find([])
+        # Read while the date is in the context.
+        row.ledger
+    return row
 
 
 def payment_method(clinic, config=None):
