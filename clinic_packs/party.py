@@ -123,62 +123,77 @@ class Replace(metaclass=PoolMeta):
         return super().transition_replace()
 
     def check_replace_packs(self, party):
-        """Refuse to replace a patient with open packs or signed consents.
+        """Refuse to replace a patient whom a record of ours keeps.
+
+        Raise the first error of `_replace_blockers`: open packs and signed
+        consents here, open memberships in clinic_packs_membership."""
+        # Whoever merges the duplicate must see every record keeping it,
+        # not only those of their own companies.
+        with without_check_access():
+            for error in self._replace_blockers(party):
+                raise error
+
+    def _replace_blockers(self, party):
+        """Yield an error for each kind of record that keeps party.
 
         Their units and the signature belong to the person who bought and
-        signed: a duplicate is merged once they are closed or revoked."""
+        signed: a duplicate is merged once they are closed or revoked.
+        Extend it to keep party for records of another module."""
         pool = Pool()
         Pack = pool.get('clinic.pack')
         Consent = pool.get('clinic.consent')
-        with without_check_access():
-            packs = Pack.search([
+        for pack in Pack.search([
                     ('party', '=', party.id),
                     ('state', 'in', OPEN_PACK_STATES),
-                    ], limit=1)
-            consents = Consent.search([
+                    ], limit=1):
+            yield PartyPackError(gettext(
+                    'clinic_packs.msg_party_replace_open_pack',
+                    party=party.rec_name, pack=pack.rec_name))
+        for consent in Consent.search([
                     ('party', '=', party.id),
                     ('state', '=', 'signed'),
-                    ], limit=1)
-        if packs:
-            raise PartyPackError(gettext(
-                    'clinic_packs.msg_party_replace_open_pack',
-                    party=party.rec_name, pack=packs[0].rec_name))
-        if consents:
-            raise PartyPackError(gettext(
+                    ], limit=1):
+            yield PartyPackError(gettext(
                     'clinic_packs.msg_party_replace_signed_consent',
-                    party=party.rec_name, consent=consents[0].rec_name))
+                    party=party.rec_name, consent=consent.rec_name))
 
 
 class Erase(metaclass=PoolMeta):
     __name__ = 'party.erase'
 
     def check_erase_company(self, party, company):
+        # Ours first: an open pack explains more than the host's pending
+        # invoice that paid for it.
+        for error in self._erase_blockers(party, company):
+            raise error
+        super().check_erase_company(party, company)
+
+    def _erase_blockers(self, party, company):
+        """Yield an EraseError for each kind of record that keeps party in
+        company: open packs (bought or funded) and signed consents.
+
+        Extend it to keep party for records of another module."""
         pool = Pool()
         Pack = pool.get('clinic.pack')
         Consent = pool.get('clinic.consent')
-        packs = Pack.search([
-                ['OR',
-                    ('party', '=', party.id),
-                    ('funder', '=', party.id),
-                    ],
-                ('company', '=', company.id),
-                ('state', 'in', OPEN_PACK_STATES),
-                ], limit=1)
-        if packs:
-            raise EraseError(gettext(
+        for pack in Pack.search([
+                    ['OR',
+                        ('party', '=', party.id),
+                        ('funder', '=', party.id),
+                        ],
+                    ('company', '=', company.id),
+                    ('state', 'in', OPEN_PACK_STATES),
+                    ], limit=1):
+            yield EraseError(gettext(
                     'clinic_packs.msg_party_erase_open_pack',
                     party=party.rec_name, company=company.rec_name,
-                    pack=packs[0].rec_name))
-        consents = Consent.search([
-                ('party', '=', party.id),
-                ('company', '=', company.id),
-                ('state', '=', 'signed'),
-                ], limit=1)
-        if consents:
-            raise EraseError(gettext(
+                    pack=pack.rec_name))
+        for consent in Consent.search([
+                    ('party', '=', party.id),
+                    ('company', '=', company.id),
+                    ('state', '=', 'signed'),
+                    ], limit=1):
+            yield EraseError(gettext(
                     'clinic_packs.msg_party_erase_signed_consent',
                     party=party.rec_name, company=company.rec_name,
-                    consent=consents[0].rec_name))
-        # Ours first: an open pack explains more than the host's pending
-        # invoice that paid for it.
-        super().check_erase_company(party, company)
+                    consent=consent.rec_name))

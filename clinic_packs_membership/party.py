@@ -5,7 +5,6 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.modules.party.exceptions import EraseError
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
 
 from .exceptions import MembershipError
 
@@ -35,36 +34,34 @@ class Replace(metaclass=PoolMeta):
             ('clinic.membership', 'party'),
             ]
 
-    def check_replace_packs(self, party):
+    def _replace_blockers(self, party):
+        "Open memberships keep their member too, after packs and consents."
         pool = Pool()
         Membership = pool.get('clinic.membership')
-        super().check_replace_packs(party)
-        with without_check_access():
-            memberships = Membership.search([
+        yield from super()._replace_blockers(party)
+        for membership in Membership.search([
                     ('party', '=', party.id),
                     ('state', 'in', OPEN_STATES),
-                    ], limit=1)
-        if memberships:
-            raise MembershipError(gettext(
+                    ], limit=1):
+            yield MembershipError(gettext(
                     'clinic_packs_membership.msg_party_replace_membership',
-                    party=party.rec_name,
-                    membership=memberships[0].rec_name))
+                    party=party.rec_name, membership=membership.rec_name))
 
 
 class Erase(metaclass=PoolMeta):
     __name__ = 'party.erase'
 
-    def check_erase_company(self, party, company):
+    def _erase_blockers(self, party, company):
+        "Open memberships keep their member too, before packs and consents."
         pool = Pool()
         Membership = pool.get('clinic.membership')
-        memberships = Membership.search([
-                ('party', '=', party.id),
-                ('company', '=', company.id),
-                ('state', 'in', OPEN_STATES),
-                ], limit=1)
-        if memberships:
-            raise EraseError(gettext(
+        for membership in Membership.search([
+                    ('party', '=', party.id),
+                    ('company', '=', company.id),
+                    ('state', 'in', OPEN_STATES),
+                    ], limit=1):
+            yield EraseError(gettext(
                     'clinic_packs_membership.msg_party_erase_membership',
                     party=party.rec_name, company=company.rec_name,
-                    membership=memberships[0].rec_name))
-        super().check_erase_company(party, company)
+                    membership=membership.rec_name))
+        yield from super()._erase_blockers(party, company)

@@ -1,16 +1,23 @@
 # This file is part of clinic_packs.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "A patient with open packs or a signed consent is neither erased nor merged."
+import datetime as dt
+
 from trytond.modules.clinic_packs.exceptions import PartyPackError
 from trytond.modules.party.exceptions import EraseError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
+from . import test_consent
 from .unit import ClinicTestCase
 
 
 class PartyTestCase(ClinicTestCase):
+
+    # The consent tests' company with its terms, and their signature.
+    consents = test_consent.ConsentTestCase.consents
+    sign = test_consent.ConsentTestCase.sign
 
     def erase_check(self, party):
         pool = Pool()
@@ -45,24 +52,26 @@ class PartyTestCase(ClinicTestCase):
 
     @with_transaction()
     def test_erase_patient_with_open_pack(self):
-        "Erasing a patient is refused while a pack of theirs is open"
+        "Erasing a patient or their funder is refused while the pack is open"
         pool = Pool()
         Pack = pool.get('clinic.pack')
         Party = pool.get('party.party')
         with self.clinic() as clinic:
-            jane = clinic.jane
-            pack = self.issue(clinic)
-            Party.write([jane], {'active': False})
-            with self.assertRaisesMessage(EraseError,
-                    'You cannot erase patient "%s" of company "%s": pack '
-                    '"%s" is still open.' % (
-                        jane.rec_name, clinic.company.rec_name,
-                        pack.number)):
-                self.erase_check(jane)
+            pack = self.issue(clinic, funder=clinic.ndis)
+            parties = [clinic.jane, clinic.ndis]
+            Party.write(parties, {'active': False})
+            for party in parties:
+                with self.assertRaisesMessage(EraseError,
+                        'You cannot erase patient "%s" of company "%s": '
+                        'pack "%s" is still open.' % (
+                            party.rec_name, clinic.company.rec_name,
+                            pack.number)):
+                    self.erase_check(party)
 
             # Once cancelled, nothing of the pack stops the erasure.
             Pack.cancel([pack])
-            self.erase_check(jane)
+            for party in parties:
+                self.erase_check(party)
 
     @with_transaction()
     def test_replace_patient_with_open_pack(self):
@@ -82,3 +91,28 @@ class PartyTestCase(ClinicTestCase):
             Pack.cancel([pack])
             self.replace(clinic.jane, clinic.joe)
             self.assertEqual(self.pack_party(pack), clinic.joe.id)
+
+    @with_transaction()
+    def test_erase_and_replace_patient_with_signed_consent(self):
+        "A signed consent keeps its signer until it is revoked"
+        pool = Pool()
+        Consent = pool.get('clinic.consent')
+        Party = pool.get('party.party')
+        with self.consents() as (terms, jane, joe):
+            consent = self.sign(jane, terms, dt.datetime(2025, 1, 10, 9))
+            Party.write([jane], {'active': False})
+            with self.assertRaisesMessage(EraseError,
+                    'You cannot erase patient "%s" of company "%s": their '
+                    'signed consent "%s" is kept as evidence until '
+                    'revoked.' % (
+                        jane.rec_name, terms.company.rec_name,
+                        consent.rec_name)):
+                self.erase_check(jane)
+            with self.assertRaisesMessage(PartyPackError,
+                    'You cannot replace patient "%s": they signed consent '
+                    '"%s", which stays with the signer until revoked.' % (
+                        jane.rec_name, consent.rec_name)):
+                self.replace(jane, joe)
+
+            Consent.revoke([consent])
+            self.erase_check(jane)
