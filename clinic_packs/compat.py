@@ -6,6 +6,7 @@ The modules are written for 8.0 where the two series differ; what 7.0 (the
 series GNU Health 5.0 runs on) needs besides lives here, so that dropping 7.0
 is deleting this file's 7.0 branches."""
 import trytond
+from trytond.model import dualmethod
 from trytond.pool import Pool, PoolMeta
 
 SERIES = tuple(int(n) for n in trytond.__version__.split('.')[:2])
@@ -69,9 +70,32 @@ class RuleGroup(_ModelNamedAsText, metaclass=PoolMeta):
     __name__ = 'ir.rule.group'
 
 
+class Move(metaclass=PoolMeta):
+    """Wait for the move numbering instead of failing under contention.
+
+    8.0 numbers a posted move with the fiscal year's (or period's) strict
+    sequence and locks its row for that: the host restarts the request and
+    then tries the lock without waiting, so two desks posting at once (a
+    redemption, a pack sale, a renewal) make one fail with "could not obtain
+    lock on row in relation ir_sequence_strict".  Locked here first, with
+    guard.lock, the second desk waits for the first to commit.  7.0 numbers
+    posted moves with a plain sequence, which takes no lock."""
+    __name__ = 'account.move'
+
+    @dualmethod
+    def post(cls, moves):
+        from . import guard
+        Sequence = Pool().get('ir.sequence.strict')
+        guard.lock(Sequence, sorted({
+                    m.period.move_sequence_used.id
+                    for m in moves if not m.number}))
+        super().post(moves)
+
+
 # Registered by clinic_packs before its XML loads, so every module of ours
-# (and its dependants) may name models as text.
-MODELS = [] if TRYTON_8 else [ModelAccess, ModelButton, RuleGroup]
+# (and its dependants) may name models as text; on 8.0, account.move waits
+# for its numbering.
+MODELS = [Move] if TRYTON_8 else [ModelAccess, ModelButton, RuleGroup]
 
 
 def name_models(package):
