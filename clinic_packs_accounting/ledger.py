@@ -13,11 +13,11 @@ comparisons of built text.
 """
 from weakref import WeakKeyDictionary
 
-from sql import Cast, Column, Literal, Null, Union
-from sql.aggregate import Max, Min
+from sql import Cast, Column, Literal, Null, Select, Union
+from sql.aggregate import Count, Max, Min
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp, Substring
-from sql.operators import Concat
+from sql.operators import Concat, Exists
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -84,6 +84,8 @@ def pack_contract(pack):
 # The followed accounts' roles read by each transaction (see
 # LiabilityLine.followed_roles).
 _followed_roles = WeakKeyDictionary()
+# The lines not kept read by each transaction (see LiabilityLine.unkept).
+_unkept = WeakKeyDictionary()
 
 
 class LiabilityLine(ModelSQL, ModelView):
@@ -126,7 +128,6 @@ class LiabilityLine(ModelSQL, ModelView):
         pool = Pool()
         Posted = pool.get('clinic.pack.liability.line.posted')
         columns = cls._read_columns(cls._joins()[1])
-        posted = Posted.__table__()
         stored = Posted.__table__()
         null = Cast(Literal(None), 'INTEGER')
 
@@ -138,15 +139,58 @@ class LiabilityLine(ModelSQL, ModelView):
             elif name in Posted._fields:
                 return Column(stored, name)
             return null
-        return Union(
-            stored.select(
-                *log_columns(),
-                *(stored_column(n).as_(n) for n in columns),
-                where=stored.account.in_(
-                    list(cls.followed_roles()) or [-1])),
-            cls.classified(lambda t: ~t['line'].id.in_(
-                    posted.select(posted.move_line))),
-            all_=True)
+        query = stored.select(
+            *log_columns(),
+            *(stored_column(n).as_(n) for n in columns),
+            where=stored.account.in_(list(cls.followed_roles()) or [-1]))
+        # The lines not kept are few (draft moves, exceptions): classified
+        # by their ids, the planner joins only them to their origins instead
+        # of hashing every origin table for lines it cannot tell are kept.
+        unkept = cls.unkept()
+        if unkept:
+            query = Union(query,
+                cls.classified(lambda t: reduce_ids(t['line'].id, unkept)),
+                all_=True)
+        return query
+
+    @classmethod
+    def unkept(cls):
+        """Return the ids of the lines on the accounts followed that are not
+        kept in clinic.pack.liability.line.posted (see store): lines of
+        draft moves, lines classified "other" and lines of an account
+        followed since they were posted.
+
+        Read once per transaction until it writes (its counter changes), as
+        followed_roles: a report builds the lines several times."""
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        transaction = Transaction()
+        cache = _unkept.setdefault(transaction, {})
+        if transaction.counter not in cache:
+            accounts = list(cls.followed_roles()) or [-1]
+            line = Line.__table__()
+            posted = Posted.__table__()
+            cursor = transaction.connection.cursor()
+            # A kept row is a line's, on its account (a posted line never
+            # changes): as many kept rows as lines on the accounts means
+            # none is left, which two counts tell sooner than an anti-join.
+            cursor.execute(*Select([
+                        line.select(Count(Literal('*')),
+                            where=line.account.in_(accounts)),
+                        posted.select(Count(Literal('*')),
+                            where=posted.account.in_(accounts))]))
+            lines, kept = cursor.fetchone()
+            unkept = []
+            if lines != kept:
+                cursor.execute(*line.select(line.id,
+                        where=line.account.in_(accounts)
+                        & ~Exists(posted.select(Literal(1),
+                                where=posted.move_line == line.id))))
+                unkept = [i for i, in cursor]
+            cache.clear()
+            cache[transaction.counter] = unkept
+        return cache[transaction.counter]
 
     @classmethod
     def classified(cls, where=None):
@@ -215,6 +259,8 @@ class LiabilityLine(ModelSQL, ModelView):
                         Literal(user), CurrentTimestamp(),
                         *(columns[n] for n in names),
                         where=condition)))
+        # The lines kept changed without a write of the ORM.
+        _unkept.pop(Transaction(), None)
 
     @classmethod
     def _joins(cls):
@@ -525,4 +571,5 @@ class PostedLiabilityLine(ModelSQL):
         "Classify every posted line again, when columns were added."
         cursor = Transaction().connection.cursor()
         cursor.execute(*cls.__table__().delete())
+        _unkept.pop(Transaction(), None)
         Pool().get('clinic.pack.liability.line').store()

@@ -4,7 +4,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from sql import Cast, Literal, Null, Union, With
+from sql import Cast, Column, Literal, Null, Union, With
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce
 
@@ -16,7 +16,7 @@ from trytond.transaction import Transaction
 
 from .access import check_report_company, report_companies
 from .ledger import company_where, log_columns, pack_contract
-from .opening import contract_figures, value_from_opening
+from .opening import EARNED, contract_figures, value_from_opening
 
 
 def liability_lines():
@@ -99,19 +99,22 @@ def merge_transfers(lines):
         rows(merged, source, net), all_=True)
 
 
-def movements(lines):
+def movements(lines, merges=True):
     """Return a query of what moves the contract liability of each contract:
-    the liability lines (read from lines) and the merge transfers.
+    the liability lines (read from lines) and, when merges, the merge
+    transfers.
 
     Columns: company, date, amount, kind, template, plan and contract.
     """
-    transfers = merge_transfers(lines)
     columns = ['company', 'date', 'amount', 'kind', 'template', 'plan',
         'contract']
-    return Union(
-        lines.select(*(getattr(lines, c).as_(c) for c in columns)),
-        transfers.select(*(getattr(transfers, c).as_(c) for c in columns)),
-        all_=True)
+    query = lines.select(*(getattr(lines, c).as_(c) for c in columns))
+    if merges:
+        transfers = merge_transfers(lines)
+        query = Union(query,
+            transfers.select(*(getattr(transfers, c).as_(c) for c in columns)),
+            all_=True)
+    return query
 
 
 class DateRangeMixin:
@@ -224,13 +227,23 @@ class RollforwardLine(ModelSQL, ModelView):
         return where
 
     @classmethod
-    def contracts(cls):
-        """Return a query of the roll-forward per contract for the context's
-        company and dates (see the fields) with its template or plan."""
+    def table_query(cls):
+        """The roll-forward per template, plan or company (see _row) for
+        the context's company and dates (see the fields).
+
+        Every figure is a sum of lines, so the lines are summed per row
+        directly rather than per contract first: a grouping by three
+        integers instead of by the contracts' text."""
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
         context = Transaction().context
         from_date = context.get('from_date') or dt.date.min
         liability = liability_lines()
-        lines = movements(liability)
+        # Without merges the lines are read once, so that PostgreSQL reads
+        # them inline with the report's filters instead of materialising
+        # them all first.
+        lines = movements(liability, merges=cls._has_merges())
         # The amounts' own scale, so that sums of nothing read 0.00.
         zero = lines.amount * 0
 
@@ -238,55 +251,32 @@ class RollforwardLine(ModelSQL, ModelView):
             return Sum(Case((
                         (lines.date >= from_date) & (lines.kind == kind),
                         lines.amount), else_=zero))
-        return lines.select(
-            lines.company, lines.template, lines.plan, lines.contract,
-            cls._row(lines).as_('row'),
-            Sum(Case((lines.date < from_date, lines.amount),
-                    else_=zero)).as_('opening'),
-            period('billing').as_('billings'),
-            (-period('cancellation')).as_('cancellations'),
-            (-period('revenue')).as_('revenue'),
-            (-period('accrual')).as_('accrual'),
-            (-period('breakage')).as_('breakage'),
-            (-period('refund')).as_('refunds'),
-            (-period('unclaimed')).as_('unclaimed'),
-            period('transfer').as_('transfers'),
-            period('other').as_('other'),
-            Sum(lines.amount).as_('closing'),
-            where=cls._where(lines),
-            group_by=[
-                lines.company, lines.template, lines.plan, lines.contract],
-            with_=[liability])
-
-    @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Company = pool.get('company.company')
-        company = Company.__table__()
-        contracts = cls.contracts()
-        return (contracts
-            .join(company, condition=contracts.company == company.id)
+        return (lines
+            .join(company, condition=lines.company == company.id)
             .select(
-                contracts.row.as_('id'),
+                cls._row(lines).as_('id'),
                 *log_columns(),
-                contracts.company.as_('company'),
-                contracts.template.as_('template'),
-                contracts.plan.as_('plan'),
+                lines.company.as_('company'),
+                lines.template.as_('template'),
+                lines.plan.as_('plan'),
                 company.currency.as_('currency'),
-                Sum(contracts.opening).as_('opening'),
-                Sum(contracts.billings).as_('billings'),
-                Sum(contracts.cancellations).as_('cancellations'),
-                Sum(contracts.revenue).as_('revenue'),
-                Sum(contracts.accrual).as_('accrual'),
-                Sum(contracts.breakage).as_('breakage'),
-                Sum(contracts.refunds).as_('refunds'),
-                Sum(contracts.unclaimed).as_('unclaimed'),
-                Sum(contracts.transfers).as_('transfers'),
-                Sum(contracts.other).as_('other'),
-                Sum(contracts.closing).as_('closing'),
+                Sum(Case((lines.date < from_date, lines.amount),
+                        else_=zero)).as_('opening'),
+                period('billing').as_('billings'),
+                (-period('cancellation')).as_('cancellations'),
+                (-period('revenue')).as_('revenue'),
+                (-period('accrual')).as_('accrual'),
+                (-period('breakage')).as_('breakage'),
+                (-period('refund')).as_('refunds'),
+                (-period('unclaimed')).as_('unclaimed'),
+                period('transfer').as_('transfers'),
+                period('other').as_('other'),
+                Sum(lines.amount).as_('closing'),
+                where=cls._where(lines),
                 group_by=[
-                    contracts.row, contracts.company, contracts.template,
-                    contracts.plan, company.currency]))
+                    lines.company, lines.template, lines.plan,
+                    company.currency],
+                with_=[liability]))
 
     @classmethod
     def opening_revenue(cls):
@@ -298,32 +288,38 @@ class RollforwardLine(ModelSQL, ModelView):
         from_date = context.get('from_date') or dt.date.min
         to_date = context.get('to_date') or dt.date.max
         cursor = Transaction().connection.cursor()
+        has_merges = cls._has_merges()
         liability = liability_lines()
-        lines = movements(liability)
-        in_period = Case((lines.date >= from_date, 1), else_=0)
+        lines = movements(liability, merges=has_merges)
+        zero = lines.amount * 0
+        # Summed per contract before the period and earned in it (see
+        # contract_figures): one row per contract, not one per kind.
         # Grouped by the columns of a subquery, not by the expressions
         # again: psycopg 3 (8.0) binds each parameter apart, and PostgreSQL
         # does not see the grouped expressions as the selected ones.
         rowed = lines.select(
-            cls._row(lines).as_('row'), lines.contract, lines.kind,
-            in_period.as_('in_period'), lines.amount,
+            cls._row(lines).as_('row'), lines.contract,
+            Case((lines.date < from_date, lines.amount),
+                else_=zero).as_('opening'),
+            Case(((lines.date >= from_date)
+                    & lines.kind.in_(sorted(EARNED)), lines.amount),
+                else_=zero).as_('earned'),
             where=cls._where(lines))
         cursor.execute(*rowed.select(
-                rowed.row, rowed.contract, rowed.kind, rowed.in_period,
-                Sum(rowed.amount),
-                group_by=[rowed.row, rowed.contract, rowed.kind,
-                    rowed.in_period],
+                rowed.row, rowed.contract,
+                Sum(rowed.opening), Sum(rowed.earned),
+                group_by=[rowed.row, rowed.contract],
                 with_=[liability]))
         rows, summed = {}, []
-        for row, contract, kind, in_period_, amount in cursor:
+        for row, contract, opening_, earned_ in cursor:
             rows[contract] = row
             # SQLite sums numerics as floats.
-            summed.append(
-                (contract, kind, bool(in_period_), Decimal(str(amount))))
+            summed.append((contract, None, False, Decimal(str(opening_))))
+            summed.append((contract, 'revenue', True, Decimal(str(earned_))))
         opening, earned = contract_figures(summed)
         merges = []
         # The merges read the liability lines again: only when there are.
-        if cls._has_merges():
+        if has_merges:
             liability = liability_lines()
             transfers = merge_transfers(liability)
             where = ((transfers.amount < 0)
@@ -549,8 +545,15 @@ def reconcile(company, date):
         }
     ledger, ledger_accrual = ledger_balances(company, date)
     # The packs' totals and what no pack holds in one query, so that the
-    # liability lines they both read are evaluated once.
-    lines = liability_lines()
+    # liability lines they both read are evaluated once: PostgreSQL
+    # materialises them, so only the company's lines through date and the
+    # columns the figures read.
+    query = pool.get('clinic.pack.liability.line').table_query()
+    lines = With(query=query.select(
+            *(Column(query, c).as_(c) for c in [
+                    'id', 'company', 'date', 'amount', 'kind', 'role',
+                    'pack', 'sale_line', 'period']),
+            where=(query.company == company.id) & (query.date <= date)))
     totals = Balance.totals_query(company, date, lines=lines)
     rest = unmatched_query(lines, company, date)
     cursor = Transaction().connection.cursor()
