@@ -132,8 +132,9 @@ def test_sell_pack_from_patient(page, trytond_server):
         "WHERE p.number = %s", (number,))
     assert (state, unit_price, invoice_state, party, login) == (
         'active', Decimal('275.00'), 'paid', 'Sofia Rossi', 'frontdesk')
-    # The payment: Dr Main Cash 275.00 / Cr Main Receivable 275.00 in the
-    # cash journal, reconciled with the invoice; taken in person.
+    # The payment: Dr Main Cash 275.00 / Cr Main Receivable 275.00 (7.0's
+    # names, browser.ACCOUNT_NAMES) in the cash journal, reconciled with the
+    # invoice; taken in person.
     assert trytond_server.query(
         "SELECT i.first_payment_in_person, a.name, ml.debit, ml.credit, "
         "ml.reconciliation IS NOT NULL, j.type, m.state "
@@ -149,10 +150,10 @@ def test_sell_pack_from_patient(page, trytond_server):
         "JOIN account_move_line AS ml ON ml.move = m.id "
         "JOIN account_account AS a ON a.id = ml.account "
         "WHERE p.number = %s ORDER BY ml.debit DESC", (number,)) == [
-        (True, 'Main Cash', Decimal('275.00'), Decimal('0'), False, 'cash',
-            'posted'),
-        (True, 'Main Receivable', Decimal('0'), Decimal('275.00'), True,
-            'cash', 'posted')]
+        (True, browser.ACCOUNT_NAMES['cash'], Decimal('275.00'),
+            Decimal('0'), False, 'cash', 'posted'),
+        (True, browser.ACCOUNT_NAMES['receivable'], Decimal('0'),
+            Decimal('275.00'), True, 'cash', 'posted')]
     assert invoice.input_value() == trytond_server.query(
         "SELECT i.number FROM clinic_pack AS p "
         "JOIN account_invoice_line AS l "

@@ -21,6 +21,10 @@ from . import browser
 from .test_browser_frontdesk import dialog_choose
 from .test_browser_redeem import pack_balance
 
+pytestmark = pytest.mark.skipif(not browser.HEALTH,
+    reason="GNU Health's health module is not installed "
+    "(GNU Health 5.0 runs on Tryton 7.0 only)")
+
 # Must start with "test": setup/test drops those when the modules change.
 HEALTH_TEMPLATE = 'test_browser_health_template'
 HEALTH_CLONE = 'test_browser_health_'
