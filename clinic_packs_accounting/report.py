@@ -482,6 +482,10 @@ class Reconciliation(ModelSQL, ModelView):
             company.id.as_('company'),
             where=company_where(company.id, report_companies()))
 
+    def get_rec_name(self, name):
+        # Names the tab of the exceptions it opens.
+        return self.company.rec_name
+
     @classmethod
     def _date(cls):
         return Transaction().context.get(
