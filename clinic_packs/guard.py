@@ -12,6 +12,7 @@
 - `retrying`: run work in transactions of its own the way ir.cron and the
   RPC dispatcher do (crons, workers and the race tests share it).
 """
+import logging
 import math
 import time
 from decimal import Decimal
@@ -31,6 +32,8 @@ from .exceptions import (
 
 # How long a request waits for a row that another request holds.
 LOCK_TIMEOUT = '20s'
+
+logger = logging.getLogger(__name__)
 
 
 def user_call():
@@ -337,3 +340,21 @@ def retrying(start, func, extras=None, retries=None, wait=0.02,
                 continue
             raise
         return result
+
+
+def in_new_transaction(func, tables=(), records=None):
+    """Run func in a new committed transaction and return the tables it
+    locked, for a cron working in batches.
+
+    The transaction starts with tables and the rows of records (ids per
+    table) locked, as the caller's earlier batch learned it must: retrying
+    restarts it for a lock asked for midway and retries it when a
+    concurrent run holds one.
+    """
+    extras = {
+        '_lock_tables': list(tables),
+        '_lock_records': {t: list(i) for t, i in (records or {}).items()},
+        }
+    retrying(Transaction().new_transaction, func, extras,
+        on_retry=lambda count: logger.debug("Retry: %i", count))
+    return extras['_lock_tables']

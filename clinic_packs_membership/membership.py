@@ -3,7 +3,6 @@
 # terms.
 import datetime as dt
 import functools
-import logging
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -11,7 +10,7 @@ from trytond.modules.clinic_packs import value
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.clinic_packs.exceptions import WorkflowAccessError
 from trytond.modules.clinic_packs.guard import (
-    WorkflowGuardMixin, check_company, lock, retrying, user_call)
+    WorkflowGuardMixin, check_company, in_new_transaction, lock, user_call)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -20,8 +19,6 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import MembershipError, MembershipValidationError
-
-logger = logging.getLogger(__name__)
 
 STATES = [
     ('draft', "Draft"),
@@ -583,7 +580,7 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         tables = []
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
-            tables = _in_new_transaction(
+            tables = in_new_transaction(
                 lambda: cls.renew_memberships(cls.browse(sub_ids), date),
                 tables, cls._renewal_locks(sub_ids))
         # Periods whose allotments are due to lapse or roll over.
@@ -594,7 +591,7 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         ids = [p.id for p in periods]
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
-            tables = _in_new_transaction(
+            tables = in_new_transaction(
                 lambda: Period.close_allotments(Period.browse(sub_ids), date),
                 tables, {Period._table: sub_ids})
 
@@ -722,23 +719,6 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
             if period.membership.next_period_start != renewal:
                 continue
             period.send_renewal_notice()
-
-
-def _in_new_transaction(func, tables=(), records=None):
-    """Run func in a new committed transaction and return the tables it
-    locked.
-
-    The transaction starts with tables and the rows of records (ids per
-    table) locked; guard.retrying restarts it for a lock asked for midway
-    and retries it when a concurrent run holds one.
-    """
-    extras = {
-        '_lock_tables': list(tables),
-        '_lock_records': {t: list(i) for t, i in (records or {}).items()},
-        }
-    retrying(Transaction().new_transaction, func, extras,
-        on_retry=lambda count: logger.debug("Retry: %i", count))
-    return extras['_lock_tables']
 
 
 class CancelStart(ModelView):

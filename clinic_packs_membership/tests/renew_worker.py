@@ -60,7 +60,7 @@ def main():
         return periods
     Membership._create_periods = staticmethod(_create_periods)
 
-    in_new_transaction = module._in_new_transaction
+    in_new_transaction = module.in_new_transaction
 
     def _in_new_transaction(func, *locks):
         def run():
@@ -74,7 +74,7 @@ def main():
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
         return tables
-    module._in_new_transaction = _in_new_transaction
+    module.in_new_transaction = _in_new_transaction
 
     print('ready', flush=True)
     sys.stdin.readline()
