@@ -176,9 +176,9 @@ class LiabilityLine(ModelSQL, ModelView):
             # changes): as many kept rows as lines on the accounts means
             # none is left, which two counts tell sooner than an anti-join.
             cursor.execute(*Select([
-                        line.select(Count(Literal('*')),
+                        line.select(Count(Literal(1)),
                             where=line.account.in_(accounts)),
-                        posted.select(Count(Literal('*')),
+                        posted.select(Count(Literal(1)),
                             where=posted.account.in_(accounts))]))
             lines, kept = cursor.fetchone()
             unkept = []
