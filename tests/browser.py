@@ -603,6 +603,14 @@ def dismiss_infobar(page):
         close.click()
 
 
+def toggle_menu(page):
+    """Fold the menu away (or show it again), as the button at the top left
+    does: sao 7.0 names it offcanvas, 8.0 menu."""
+    page.locator('[data-toggle="%s"]' % (
+            'offcanvas' if SERIES == '7.0' else 'menu')).click()
+    settle(page)
+
+
 def switch_view(page):
     "Switch the active tab between its form and its list."
     dismiss_infobar(page)

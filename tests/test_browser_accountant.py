@@ -82,12 +82,10 @@ def test_accountant_reconciles_and_reads_balances(page, trytond_server):
     assert cells['Difference'] == money(0)
     assert cells['Accrual Difference'] == money(0)
     # With the menu folded the list fits 1280 px: no sideways scrolling.
-    page.locator('[data-toggle="offcanvas"]').click()
-    browser.settle(page)
+    browser.toggle_menu(page)
     assert tab.locator('.treeview').first.evaluate(
         'e => e.scrollWidth <= e.clientWidth')
-    page.locator('[data-toggle="offcanvas"]').click()
-    browser.settle(page)
+    browser.toggle_menu(page)
 
     # Every figure in its form, none clipped.
     row.locator('td').nth(header.index('Difference')).dblclick()
@@ -128,8 +126,7 @@ def test_accountant_reconciles_and_reads_balances(page, trytond_server):
     rows = browser.all_rows(page)
     expect(rows).to_have_count(len(packs))
     # With the menu folded the list fits 1280 px: no sideways scrolling.
-    page.locator('[data-toggle="offcanvas"]').click()
-    browser.settle(page)
+    browser.toggle_menu(page)
     assert tab.locator('.treeview').first.evaluate(
         'e => e.scrollWidth <= e.clientWidth')
     header = tab.locator('.treeview thead th:visible')
@@ -172,8 +169,7 @@ def test_rollforward_fits_1366(page, trytond_server):
     tab = open_report(
         page, 'Clinic Packs', 'Accounting', 'Contract Liability Roll-forward')
     tab.locator('.treeview tbody tr').first.wait_for()
-    page.locator('[data-toggle="offcanvas"]').click()
-    browser.settle(page)
+    browser.toggle_menu(page)
     names = [n for n in (t.strip() for t in tab.locator(
                 '.treeview thead th:visible').all_inner_texts()) if n]
     assert names == [

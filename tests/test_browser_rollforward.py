@@ -144,8 +144,7 @@ def test_accountant_rollforward(page, trytond_server):
     assert by_template == packs
     assert by_plan == fees
 
-    page.locator('[data-toggle="offcanvas"]').click()
-    browser.settle(page)
+    browser.toggle_menu(page)
     # The footer sums the column: the selected rows, then all of them.
     footer = browser.active_tab(page).locator(
         '.treeview tfoot th, .treeview tfoot td').nth(column)
