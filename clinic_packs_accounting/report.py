@@ -468,7 +468,7 @@ class Reconciliation(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('company', 'ASC')]
+        cls._order = [('company', 'ASC'), ('id', 'ASC')]
         cls._buttons.update({
                 'open_exceptions': {},
                 })
@@ -504,13 +504,12 @@ class Reconciliation(ModelSQL, ModelView):
     @classmethod
     @ModelView.button_action('clinic_packs_accounting.act_exception')
     def open_exceptions(cls, records):
-        record, = records
-        return {
-            'pyson_context': PYSONEncoder().encode({
-                    'company': record.company.id,
-                    'date': cls._date(),
-                    }),
-            }
+        # The rows' company (all the user's companies for rows of several).
+        context = {'date': cls._date()}
+        companies = {r.company.id for r in records}
+        if len(companies) == 1:
+            context['company'], = companies
+        return {'pyson_context': PYSONEncoder().encode(context)}
 
 
 def ledger_balances(company, date):
