@@ -475,9 +475,10 @@ def _menu_row(page, name, after=None):
     return after.locator('xpath=following-sibling::tr' + cell).first
 
 
-def open_menu(page, *names):
+def open_menu(page, *names, double_click=False):
     """Open the menu entry at the path names, e.g. open_menu(page,
-    'Clinic Packs', 'Pack Templates'), and return its tab's content."""
+    'Clinic Packs', 'Pack Templates'), and return its tab's content; with
+    double_click, as users of the desktop client do."""
     *folders, entry = names
     row = None
     for name in folders:
@@ -487,7 +488,11 @@ def open_menu(page, *names):
     row = _menu_row(page, entry, row)
     # One click: sao runs a menu entry on every click of its row (a
     # double-click runs it three times, a wizard opening three dialogs).
-    row.locator('.column-char').click()
+    cell = row.locator('.column-char')
+    if double_click:
+        cell.dblclick()
+    else:
+        cell.click()
     tab_title(page, entry, active=True).wait_for()
     tab = active_tab(page)
     tab.locator('.treeview, .form').first.wait_for()

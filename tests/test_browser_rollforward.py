@@ -69,18 +69,8 @@ def open_report(page, *names):
     each click of its row (three times for a double click): a report is a
     list with its context form, so it opens in one tab, never in several
     dialogs."""
-    *folders, entry = names
-    row = None
-    for name in folders:
-        row = browser._menu_row(page, name, row)
-        row.locator('.column-char').click()
-    row = browser._menu_row(page, entry, row)
-    row.locator('.column-char').dblclick()
-    browser.tab_title(page, entry, active=True).wait_for()
-    tab = browser.active_tab(page)
-    tab.locator('.treeview').first.wait_for()
-    browser.settle(page)
-    expect(browser.tab_title(page, entry)).to_have_count(1)
+    tab = browser.open_menu(page, *names, double_click=True)
+    expect(browser.tab_title(page, names[-1])).to_have_count(1)
     expect(page.locator('.modal-dialog:visible')).to_have_count(0)
     return tab
 
