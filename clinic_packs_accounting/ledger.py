@@ -243,9 +243,13 @@ class LiabilityLine(ModelSQL, ModelView):
         target = Posted.__table__()
         names = [n for n in columns if n in Posted._fields
             and (only is None or n in only)]
+        # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery
+        # whole, every kept row at each posting, where NOT EXISTS probes the
+        # unique index for the few lines posted.
         where = ((move.state == 'posted')
             & (columns['kind'] != 'other')
-            & ~line.id.in_(posted.select(posted.move_line)))
+            & ~Exists(posted.select(Literal(1),
+                    where=posted.move_line == line.id)))
         user = Transaction().user
         for sub_ids in ([None] if moves is None
                 else grouped_slice([int(m) for m in moves])):
