@@ -269,23 +269,31 @@ def lock_invoice_sequences(invoices):
     Period = pool.get('account.period')
     Sequence = pool.get('ir.sequence.strict')
     sequences = set()
+    # A renewal posts a batch of invoices of one company and date.
+    found = {}
     for invoice in invoices:
         if invoice.number or invoice.type != 'out':
             continue
         date = (invoice.accounting_date or invoice.invoice_date
             or company_today(invoice.company))
-        period = Period.find(invoice.company, date=date, test_state=True)
-        pattern = {
-            'company': invoice.company.id,
-            'fiscalyear': period.fiscalyear.id,
-            'period': period.id,
-            }
-        for invoice_sequence in period.fiscalyear.invoice_sequences:
-            if invoice_sequence.match(pattern):
-                sequence = getattr(invoice_sequence, invoice._sequence_field)
-                if sequence:
-                    sequences.add(sequence.id)
-                break
+        field = invoice._sequence_field
+        key = (invoice.company.id, date, field)
+        if key not in found:
+            found[key] = None
+            period = Period.find(invoice.company, date=date, test_state=True)
+            pattern = {
+                'company': invoice.company.id,
+                'fiscalyear': period.fiscalyear.id,
+                'period': period.id,
+                }
+            for invoice_sequence in period.fiscalyear.invoice_sequences:
+                if invoice_sequence.match(pattern):
+                    sequence = getattr(invoice_sequence, field)
+                    if sequence:
+                        found[key] = sequence.id
+                    break
+        if found[key]:
+            sequences.add(found[key])
     if sequences:
         lock(Sequence, sorted(sequences))
 

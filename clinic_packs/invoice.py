@@ -96,11 +96,10 @@ class InvoiceLine(metaclass=PoolMeta):
         Template = pool.get('clinic.pack.template')
         if not self.product or not self.company:
             return None
-        templates = Template.search([
-                ('product', '=', self.product.id),
-                ('company', '=', self.company.id),
-                ], order=[('id', 'ASC')], limit=1)
-        return templates[0] if templates else None
+        for id_, active, _ in Template.of_product(self.product, self.company):
+            if active:
+                return Template(id_)
+        return None
 
     @classmethod
     def get_issued_packs(cls, lines, name):

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "Pack templates: what a clinic sells, and what each pack of it may pay for."
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -13,6 +14,10 @@ from trytond.transaction import Transaction
 
 from . import compat, guard, value
 from .exceptions import PackValidationError
+
+# The templates of each product, read once per transaction (see
+# Template.of_product).
+_of_product = WeakKeyDictionary()
 
 # Whole sessions; hours and money to the hundredth.
 UNIT_DIGITS = (16, If(Eval('unit') == 'session', 0, 2))
@@ -217,13 +222,54 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         return False
 
     @classmethod
+    def of_product(cls, product, company):
+        """Return the templates of company selling product, active or not,
+        as (id, active, multi-purpose voucher), by id.
+
+        An invoice asks this of each line several times (its price, taxes,
+        move and packs), so it is read once per transaction until the
+        transaction writes a template: PostgreSQL's repeatable read shows
+        it no other transaction's change meanwhile, and SQLite runs one
+        writer at a time."""
+        transaction = Transaction()
+        context = transaction.context
+        # What the search's access checks and record rules depend on.
+        key = (int(product), int(company), transaction.user,
+            transaction.check_access, context.get('company'),
+            tuple(context.get('companies') or ()))
+        cache = _of_product.setdefault(transaction, {})
+        if key not in cache:
+            with transaction.set_context(active_test=False):
+                templates = cls.search([
+                        ('product', '=', key[0]),
+                        ('company', '=', key[1]),
+                        ], order=[('id', 'ASC')])
+                # clinic_packs_accounting adds multi-purpose vouchers.
+                cache[key] = tuple(
+                    (t.id, t.active,
+                        getattr(t, 'multi_purpose_voucher', False))
+                    for t in templates)
+        return cache[key]
+
+    @classmethod
+    def _forget_products(cls):
+        _of_product.pop(Transaction(), None)
+
+    @classmethod
     def create(cls, vlist):
         guard.check_finite(cls, vlist)
         vlist = [cls._listed_eligibility(v) for v in vlist]
+        cls._forget_products()
         return super().create(vlist)
 
     @classmethod
+    def delete(cls, templates):
+        cls._forget_products()
+        super().delete(templates)
+
+    @classmethod
     def write(cls, *args):
+        cls._forget_products()
         guard.check_finite(cls, args[1::2])
         actions = iter(args)
         args = []

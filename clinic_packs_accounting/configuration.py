@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 from types import SimpleNamespace
+from weakref import WeakKeyDictionary
 
 from sql import Table
 
@@ -14,6 +15,10 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import PackPostingError
+
+# The pack accounts of each company, read once per transaction (see
+# Configuration.pack_accounts).
+_pack_accounts = WeakKeyDictionary()
 
 # The pack accounting settings of account.configuration, all per company.
 PACK_FIELDS = [
@@ -89,15 +94,26 @@ class Configuration(metaclass=PoolMeta):
     def pack_accounts(cls, company, record):
         """Return the pack accounts and journal of company or raise.
 
-        record is what is being posted, named in the message."""
-        configuration = cls(1)
-        values = SimpleNamespace(**{
-                name: configuration.get_multivalue(name, company=company.id)
-                for name in PACK_FIELDS})
+        record is what is being posted, named in the message.
+
+        Read once per transaction until it writes them: an invoice asks
+        for each line, a renewal for each member (PostgreSQL's repeatable
+        read shows no other transaction's change meanwhile)."""
+        transaction = Transaction()
+        cache = _pack_accounts.setdefault(transaction, {})
+        key = (company.id, transaction.user)
+        values = cache.get(key)
+        if values is None:
+            configuration = cls(1)
+            values = SimpleNamespace(**{
+                    name: configuration.get_multivalue(
+                        name, company=company.id)
+                    for name in PACK_FIELDS})
         if any(getattr(values, name) is None for name in PACK_FIELDS):
             raise PackPostingError(gettext(
                     'clinic_packs_accounting.msg_no_configuration',
                     record=record.rec_name, company=company.rec_name))
+        cache[key] = values
         return values
 
 
@@ -114,6 +130,21 @@ class ConfigurationPackAccount(ModelSQL, CompanyValueMixin):
     unclaimed_property_account = _account(
         'unclaimed_property_account', Eval('company', -1))
     pack_journal = _journal(Eval('company', -1))
+
+    @classmethod
+    def create(cls, vlist):
+        _pack_accounts.pop(Transaction(), None)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        _pack_accounts.pop(Transaction(), None)
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        _pack_accounts.pop(Transaction(), None)
+        super().delete(records)
 
     @classmethod
     def __register__(cls, module):

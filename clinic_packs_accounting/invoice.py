@@ -3,7 +3,6 @@
 # terms.
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
 
 
 class InvoiceLine(metaclass=PoolMeta):
@@ -60,13 +59,10 @@ class InvoiceLine(metaclass=PoolMeta):
         company = getattr(invoice, 'company', None)
         if not product or not company:
             return None
-        with Transaction().set_context(active_test=False):
-            templates = Template.search([
-                    ('product', '=', product.id),
-                    ('company', '=', company.id),
-                    ('multi_purpose_voucher', '=', True),
-                    ], limit=1)
-        return templates[0] if templates else None
+        for id_, _, voucher in Template.of_product(product, company):
+            if voucher:
+                return Template(id_)
+        return None
 
     def pack_liability_account(self):
         "Return the contract liability account if the line sells a pack."
@@ -90,8 +86,5 @@ class InvoiceLine(metaclass=PoolMeta):
         if not self.product:
             return False
         # A credit note may follow the template's deactivation.
-        with Transaction().set_context(active_test=False):
-            return bool(Template.search([
-                        ('product', '=', self.product.id),
-                        ('company', '=', self.invoice.company.id),
-                        ], limit=1))
+        return bool(Template.of_product(
+                self.product, self.invoice.company))

@@ -133,6 +133,16 @@ class SellTestCase(ClinicTestCase):
             service.on_change_product()
             self.assertFalse(getattr(service, 'unit_price', None))
 
+            # The templates of a product are read once per transaction,
+            # until it writes one: a template created for the product
+            # prices its next line (at the product's list price).
+            Template = pool.get('clinic.pack.template')
+            Template.copy([template], {'product': clinic.physio.id})
+            service = Line(invoice_type='out', company=clinic.company,
+                product=clinic.physio, party=clinic.jane)
+            service.on_change_product()
+            self.assertEqual(service.unit_price, Decimal('50.00'))
+
     @with_transaction()
     def test_eligibility(self):
         "Listed eligibility needs a list; lists make a template listed"

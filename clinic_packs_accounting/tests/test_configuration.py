@@ -46,6 +46,20 @@ class AccountingConfigurationTestCase(unit.ClinicTestCase):
             self.assertEqual(
                 Configuration(1).contract_liability_account,
                 accounts_b.contract_liability_account)
+            # Read once per transaction until written: the refusal above
+            # was not kept, and a change shows at once.
+            self.assertEqual(Configuration.pack_accounts(
+                    harbourside.company,
+                    harbourside.jane).contract_liability_account,
+                accounts_b.contract_liability_account)
+            Configuration.write([Configuration(1)], {
+                    'contract_liability_account': None})
+            with self.assertRaises(PackPostingError):
+                Configuration.pack_accounts(
+                    harbourside.company, harbourside.jane)
+            Configuration.write([Configuration(1)], {
+                    'contract_liability_account':
+                    accounts_b.contract_liability_account.id})
         self.assertNotEqual(accounts_a.contract_liability_account,
             accounts_b.contract_liability_account)
         self.assertEqual(
