@@ -14,9 +14,12 @@ of a shared machine mostly cancels out:
   does) and the reconciliation against one raw SQL SUM over the move lines
   of the accounts they follow, with the host's own account balance of
   those accounts for reference;
-- renewal: the renewal cron per membership against the host creating and
-  posting a one-line invoice per item, same count, and its growth (time
-  and peak memory per membership) from the smaller to the larger run;
+- renewal: the renewal cron per membership against the host's
+  sale_subscription consuming, invoicing and posting a monthly
+  subscription, same count (and, for reference, against the host creating
+  and posting a one-line invoice per item), and its growth from the
+  smaller to the larger run: time per membership and the cron's peak
+  memory;
 - expiry: the expiry cron per pack, many due against few due.
 
 The history (packs sold by invoice, redemptions with their moves) is built
@@ -24,11 +27,13 @@ once through the modules' public methods and then copied with bulk SQL;
 the measured operations go through the public methods.
 """
 import argparse
+import cProfile
 import datetime as dt
 import gc
 import json
 import os
 import platform
+import pstats
 import statistics
 import sys
 import time
@@ -49,6 +54,15 @@ SIZES = {
         'renewal': (500, 5000), 'expiry': (10000, 100000),
         },
     }
+
+
+def write_profile(profile, name):
+    "Write the profile's top functions to artifacts/profile-<name>.txt."
+    path = os.path.join('artifacts', 'profile-%s.txt' % name)
+    with open(path, 'w') as file:
+        stats = pstats.Stats(profile, stream=file)
+        stats.sort_stats('cumulative').print_stats(200)
+        stats.sort_stats('tottime').print_stats(40)
 
 
 def median_time(func, repeat, setup=None):
@@ -91,8 +105,11 @@ class _rolled_back:
 class Bench:
     "The clinic, its history and the measures."
 
-    def __init__(self, database, sizes, repeat):
+    def __init__(self, database, sizes, repeat, profile=False,
+            repeat_crons=None):
         self.database = database
+        self.repeat_crons = repeat_crons or repeat
+        self.profile = profile
         self.sizes = sizes
         self.repeat = repeat
         self.extras = {}
@@ -176,10 +193,20 @@ class Bench:
         self.ids = {
             'liability': liability.id, 'accrual': accrual.id,
             'session': session.id, 'template': template.id,
-            'plan': plan.id,
+            'plan': plan.id, 'membership_product': plan.product.id,
             'history': parties[0].id, 'desk': parties[1].id,
             'member': parties[2].id,
             }
+
+    def reuse(self):
+        "Find the company and the accounts of the previous run's clinic."
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT company, contract_liability_account, '
+            'breakage_accrual_account FROM account_configuration_pack_account '
+            'WHERE contract_liability_account IS NOT NULL')
+        self.company, liability, accrual = cursor.fetchone()
+        self.ids = {'liability': liability, 'accrual': accrual}
 
     def sell(self, party, date=SOLD, quantity=1):
         "Sell packs to party by a posted invoice; return the packs."
@@ -435,6 +462,11 @@ class Bench:
                 ('reconciliation', reconciliation)]:
             func()  # warm the caches
             timings[name] = median_time(func, self.repeat)
+            if self.profile and name in {'rollforward', 'reconciliation'}:
+                with _rolled_back():
+                    profile = cProfile.Profile()
+                    profile.runcall(func)
+                    write_profile(profile, name)
         timings['ratio'] = ((timings['rollforward']
                 + timings['reconciliation']) / timings['raw_sum'])
         timings['host_balance_ratio'] = (
@@ -448,7 +480,7 @@ class Bench:
         per_pack = {}
         for count, date in sorted(self.expiry.items()):
             elapsed = median_time(
-                lambda: Pack.expire_packs(date), self.repeat)
+                lambda: Pack.expire_packs(date), self.repeat_crons)
             per_pack[count] = elapsed / count
         few, many = sorted(per_pack)
         self.results['expiry'] = {
@@ -477,6 +509,97 @@ class Bench:
             {'next_period_start': "DATE '%s'" % TODAY,
                 'number': "'M' || g"})
 
+    def subscription_seed(self):
+        """The host's own subscription, running like a member: the
+        membership product consumed and invoiced monthly."""
+        from trytond.pool import Pool
+        pool = Pool()
+        RuleSet = pool.get('sale.subscription.recurrence.rule.set')
+        Service = pool.get('sale.subscription.service')
+        Subscription = pool.get('sale.subscription')
+        Line = pool.get('sale.subscription.line')
+        Product = pool.get('product.product')
+        ProductTemplate = pool.get('product.template')
+        Party = pool.get('party.party')
+        Company = pool.get('company.company')
+        company = Company(self.company)
+        product = Product(self.ids['membership_product'])
+        # Sold by the host's sale: salable, in its unit.
+        ProductTemplate.write([product.template], {
+                'salable': True, 'sale_uom': product.default_uom.id})
+        monthly, = RuleSet.create([{'name': "Monthly", 'rules': [
+                        ('create', [{'freq': 'monthly', 'interval': 1}])]}])
+        service = Service(consumption_recurrence=monthly, product=product)
+        service.save()
+        subscription = Subscription(company=company,
+            currency=company.currency, party=Party(self.ids['member']),
+            start_date=TODAY - dt.timedelta(days=31),
+            invoice_recurrence=monthly)
+        subscription.on_change_party()
+        line = Line(subscription=subscription, service=service, quantity=1)
+        line.on_change_subscription()
+        line.on_change_service()
+        subscription.lines = [line]
+        subscription.save()
+        Subscription.quote([subscription])
+        Subscription.run([subscription])
+        self.ids['seed_subscription'] = subscription.id
+        self.ids['seed_subscription_line'] = subscription.lines[0].id
+
+    def add_subscriptions(self, count):
+        "Copy the seed subscription count times, due today; the others not."
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
+        later = TODAY + dt.timedelta(days=3650)
+        cursor.execute('UPDATE sale_subscription SET next_invoice_date = %s',
+            (later,))
+        cursor.execute('UPDATE sale_subscription_line '
+            'SET next_consumption_date = %s', (later,))
+        base = self._clone('sale_subscription',
+            self.ids['seed_subscription'], count, {
+                'next_invoice_date': "DATE '%s'" % TODAY,
+                'number': "'S' || g"})
+        self._clone('sale_subscription_line',
+            self.ids['seed_subscription_line'], count, {
+                'subscription': '%s + g' % base,
+                'next_consumption_date': "DATE '%s'" % TODAY,
+                'consumed_until': 'NULL'})
+
+    def subscriptions_once(self, count):
+        """Run the host's subscription crons (consumptions, then invoices)
+        over count due subscriptions and post the invoices; seconds."""
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        pool = Pool(self.database)
+        Line = pool.get('sale.subscription.line')
+        Subscription = pool.get('sale.subscription')
+        Invoice = pool.get('account.invoice')
+        self.run(lambda: self.add_subscriptions(count))
+
+        def drafts():
+            cursor = Transaction().connection.cursor()
+            cursor.execute("SELECT COUNT(*) FROM account_invoice "
+                "WHERE state = 'draft'")
+            return cursor.fetchone()[0]
+
+        def timed(func):
+            def run():
+                start = time.perf_counter()
+                func()
+                return time.perf_counter() - start
+            return run
+        before = self.run(drafts)
+        elapsed = self.run(timed(lambda: Line.generate_consumption(TODAY)),
+            locks=False)
+        elapsed += self.run(timed(lambda: Subscription.generate_invoice(TODAY)),
+            locks=False)
+        # One invoice per subscription, not nothing.
+        assert self.run(drafts) - before == count, "invoicing incomplete"
+        elapsed += self.run(timed(lambda: Invoice.post(Invoice.search([
+                            ('state', '=', 'draft')]))), locks=False)
+        assert self.run(drafts) == before, "posting incomplete"
+        return elapsed
+
     def renew_once(self, count, memory=False):
         "Run the renewal cron over count due members; (seconds, peak)."
         from trytond.pool import Pool
@@ -492,9 +615,15 @@ class Bench:
         def renew():
             if memory:
                 tracemalloc.start()
+            profile = self.profile and not memory and cProfile.Profile()
             start = time.perf_counter()
-            Membership.renew(TODAY)
+            if profile:
+                profile.runcall(Membership.renew, TODAY)
+            else:
+                Membership.renew(TODAY)
             elapsed = time.perf_counter() - start
+            if profile:
+                write_profile(profile, 'renewal-%s' % count)
             peak = 0
             if memory:
                 peak = tracemalloc.get_traced_memory()[1]
@@ -512,22 +641,31 @@ class Bench:
         few, many = self.sizes['renewal']
         timings = {few: [], many: []}
         for count in [few, many]:
-            for _ in range(self.repeat):
+            for _ in range(self.repeat_crons):
                 timings[count].append(self.renew_once(count)[0] / count)
-        peaks = {c: self.renew_once(c, memory=True)[1] / c
+        # The cron's whole peak: it renews in batches, so the peak should
+        # not grow with the members due.
+        peaks = {c: self.renew_once(c, memory=True)[1]
             for c in [few, many]}
-        host = {}
+        host, subscriptions = {}, {}
         for count in [few, many]:
             host[count] = self.run(lambda: median_time(
-                    lambda: self.host_invoice(count), self.repeat)) / count
+                    lambda: self.host_invoice(count),
+                    self.repeat_crons)) / count
+            subscriptions[count] = statistics.median(
+                self.subscriptions_once(count)
+                for _ in range(self.repeat_crons)) / count
         per_member = {c: statistics.median(t) for c, t in timings.items()}
         self.results['renewal'] = {
             'members': [few, many],
             'per_member': [per_member[few], per_member[many]],
             'host_per_invoice': [host[few], host[many]],
-            'ratio': per_member[many] / host[many],
+            'host_per_subscription': [
+                subscriptions[few], subscriptions[many]],
+            'ratio': per_member[many] / subscriptions[many],
+            'invoice_ratio': per_member[many] / host[many],
             'growth': per_member[many] / per_member[few],
-            'peak_per_member': [peaks[few], peaks[many]],
+            'peak': [peaks[few], peaks[many]],
             'peak_growth': peaks[many] / peaks[few],
             }
 
@@ -572,12 +710,14 @@ def table(results):
                 rep['ratio'], "<= 3"))
     if 'renewal' in r:
         ren = r['renewal']
-        rows.append(("renewal cron per member / host invoice created and "
-                "posted (%d members)" % ren['members'][1],
+        rows.append(("renewal cron per member / host subscription consumed, "
+                "invoiced and posted (%d)" % ren['members'][1],
                 ren['ratio'], "<= 1.0"))
+        rows.append(("renewal cron per member / host one-line invoice "
+                "created and posted", ren['invoice_ratio'], "reference"))
         rows.append(("renewal cron per member, %d vs %d" % tuple(
                     reversed(ren['members'])), ren['growth'], "linear"))
-        rows.append(("renewal peak memory per member, %d vs %d" % tuple(
+        rows.append(("renewal peak memory, %d vs %d members" % tuple(
                     reversed(ren['members'])), ren['peak_growth'], "<= 1.5"))
     if 'expiry' in r:
         exp = r['expiry']
@@ -600,9 +740,18 @@ def main(argv=None):
     parser.add_argument('--renewal', type=int, nargs=2)
     parser.add_argument('--expiry', type=int, nargs=2)
     parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--repeat-crons', type=int,
+        help="repetitions of the expiry and renewal (--repeat by default): "
+        "at full size each posts 100,000 moves or 5,000 invoices")
     parser.add_argument('--only', nargs='*', default=[
             'redemption', 'reports', 'expiry', 'renewal'])
     parser.add_argument('--output', default='artifacts/bench.json')
+    parser.add_argument('--profile', action='store_true',
+        help="write the cProfile of the renewal and the reports to "
+        "artifacts/profile-*.txt")
+    parser.add_argument('--reuse', action='store_true',
+        help="measure the reports alone over the history the previous run "
+        "left in the database")
     args = parser.parse_args(argv)
     sizes = dict(SIZES['full' if args.full else 'quick'])
     for name in ['packs', 'redemptions', 'renewal', 'expiry']:
@@ -611,10 +760,22 @@ def main(argv=None):
 
     from trytond.pool import Pool
     from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+    if args.reuse:
+        # The reports over the history the previous run left.
+        Pool(DB_NAME).init()
+        bench = Bench(DB_NAME, sizes, args.repeat, profile=args.profile)
+        bench.run(bench.reuse)
+        bench.run(bench.measure_reports, commit=False)
+        print(table(bench.results))
+        return
     drop_db()
-    activate_module(['clinic_packs_accounting', 'clinic_packs_membership'])
+    # sale_subscription: the host's own recurring invoicing, the renewal's
+    # reference (setup/bench installs it).
+    activate_module(['clinic_packs_accounting', 'clinic_packs_membership',
+            'sale_subscription'])
     Pool(DB_NAME).init()
-    bench = Bench(DB_NAME, sizes, args.repeat)
+    bench = Bench(DB_NAME, sizes, args.repeat, profile=args.profile,
+        repeat_crons=args.repeat_crons)
 
     def log(message):
         print('[bench] %s' % message, file=sys.stderr, flush=True)
@@ -622,6 +783,8 @@ def main(argv=None):
     bench.run(bench.setup)
     bench.run(bench.seed)
     bench.run(bench.membership_seed)
+    if 'renewal' in args.only:
+        bench.run(bench.subscription_seed)
     if 'redemption' in args.only:
         log("redemption before history")
         bench.run(lambda: bench.measure_redemption('redemption'),
@@ -646,7 +809,8 @@ def main(argv=None):
         bench.measure_renewal()
 
     output = {
-        'sizes': sizes, 'repeat': args.repeat, 'machine': machine(),
+        'sizes': sizes, 'repeat': args.repeat,
+        'repeat_crons': bench.repeat_crons, 'machine': machine(),
         'history_seconds': history,
         'total_seconds': time.perf_counter() - started,
         'date': dt.datetime.utcnow().isoformat(timespec='seconds') + 'Z',
