@@ -571,9 +571,13 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
         if date is None:
             date = Pool().get('ir.date').today()
         Period = Pool().get('clinic.membership.period')
-        memberships = cls.search(cls._due_domain(date) + companies,
-            order=[('next_period_start', 'ASC'), ('id', 'ASC')])
-        ids = [m.id for m in memberships]
+        cursor = Transaction().connection.cursor()
+        # The ids only, not a record each: the cron's memory should not
+        # grow with the memberships due.
+        cursor.execute(*cls.search(cls._due_domain(date) + companies,
+                order=[('next_period_start', 'ASC'), ('id', 'ASC')],
+                query=True))
+        ids = [i for i, in cursor]
         # Each batch starts with the rows it locks already locked, and with
         # the tables an earlier batch had to lock: a lock asked for midway
         # restarts the batch and replays all its work.
@@ -584,11 +588,12 @@ class Membership(WorkflowGuardMixin, Workflow, ModelSQL, ModelView):
                 lambda: cls.renew_memberships(cls.browse(sub_ids), date),
                 tables, cls._renewal_locks(sub_ids))
         # Periods whose allotments are due to lapse or roll over.
-        periods = Period.search([
-                ('allotments_closed', '=', False),
-                ('end_date', '<', date),
-                ] + [('membership.' + c[0],) + c[1:] for c in companies])
-        ids = [p.id for p in periods]
+        cursor.execute(*Period.search([
+                    ('allotments_closed', '=', False),
+                    ('end_date', '<', date),
+                    ] + [('membership.' + c[0],) + c[1:] for c in companies],
+                order=[('id', 'ASC')], query=True))
+        ids = [i for i, in cursor]
         for sub_ids in grouped_slice(ids, BATCH_SIZE):
             sub_ids = list(sub_ids)
             tables = in_new_transaction(
