@@ -32,6 +32,7 @@ def register():
         balance.Balance,
         balance.PartyBalance,
         # Last: classifying the history reads the tables above.
+        ledger.LiabilitySource,
         ledger.PostedLiabilityLine,
         module='clinic_packs_accounting', type_='model')
     Pool.register(

@@ -30,9 +30,13 @@ class Move(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t, (t.pack_posting, Index.Equality()),
-                where=t.pack_posting != None))  # noqa: E711
+        cls._sql_indexes.update({
+                Index(t, (t.pack_posting, Index.Equality()),
+                    where=t.pack_posting != None),  # noqa: E711
+                # The accounts followed read the draft moves' lines live.
+                Index(t, (t.id, Index.Range()),
+                    where=t.state == 'draft'),
+                })
 
     @classmethod
     def _get_origin(cls):

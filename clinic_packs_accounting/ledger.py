@@ -16,12 +16,13 @@ from weakref import WeakKeyDictionary
 from sql import Cast, Column, Literal, Null, Select, Union
 from sql.aggregate import Count, Max, Min
 from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp, Substring
+from sql.functions import CurrentTimestamp, Position, Substring
 from sql.operators import Concat, Exists
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
@@ -55,6 +56,13 @@ def origin_id(column, model):
         else_=Null)
 
 
+def origin_model(column):
+    """The model of the reference column followed by a comma
+    ('clinic.pack,'), so that a condition like column.like('clinic.pack,%')
+    holds on it as on the reference; null when column is."""
+    return Substring(column, 1, Position(',', column))
+
+
 def log_columns():
     "The columns every Tryton model reads, for a table query."
     return [
@@ -81,6 +89,9 @@ def pack_contract(pack):
         else_=ref('clinic.pack', pack.id))
 
 
+# What a line says about its account (see LiabilityLine._followed_facts).
+FACTS = ['company', 'account', 'product', 'origin', 'credited_origin',
+    'posting', 'original', 'debit', 'credit']
 # The followed accounts' roles read by each transaction (see
 # LiabilityLine.followed_roles).
 _followed_roles = WeakKeyDictionary()
@@ -263,8 +274,11 @@ class LiabilityLine(ModelSQL, ModelView):
                         Literal(user), CurrentTimestamp(),
                         *(columns[n] for n in names),
                         where=condition)))
+        if only is None:
+            cls.keep_sources(moves)
         # The lines kept changed without a write of the ORM.
         _unkept.pop(Transaction(), None)
+        _followed_roles.pop(Transaction(), None)
 
     @classmethod
     def _joins(cls):
@@ -415,7 +429,7 @@ class LiabilityLine(ModelSQL, ModelView):
         return {a: r for _, a, r in rows}
 
     @classmethod
-    def followed_accounts(cls):
+    def followed_accounts(cls, kept=True):
         """Return a query of the accounts the reports follow, per company.
 
         Columns: company, account and role: 'liability' (contract liability)
@@ -436,15 +450,19 @@ class LiabilityLine(ModelSQL, ModelView):
           the expiry breakage moves (the accrual they release).
 
         An account found in both roles is followed as a contract liability.
+
+        What the lines of posted moves say about their accounts
+        (_followed_facts) is kept at posting in clinic.pack.liability.source
+        (see keep_sources): a few rows per account instead of every line of
+        the ledger.  The templates and account types it is read with are
+        read live, so that a template created for a product sold before, or
+        an account's type changed, is followed at once.  The lines of draft
+        moves are read live.  With kept False, every line is read live: the
+        tests prove both say the same.
         """
         pool = Pool()
-        Line = pool.get('account.move.line')
-        Move = pool.get('account.move')
-        Account = pool.get('account.account')
-        AccountType = pool.get('account.account.type')
         Configuration = pool.get('account.configuration.pack_account')
-        InvoiceLine = pool.get('account.invoice.line')
-        Template = pool.get('clinic.pack.template')
+        Source = pool.get('clinic.pack.liability.source')
 
         configuration = Configuration.__table__()
         queries = [
@@ -457,57 +475,13 @@ class LiabilityLine(ModelSQL, ModelView):
                 configuration.breakage_accrual_account.as_('account'),
                 Literal('accrual').as_('role')),
             ]
-
-        # The invoices' lines of pack sales, fees and their credit notes.
-        line = Line.__table__()
-        move = Move.__table__()
-        invoice_line = InvoiceLine.__table__()
-        credited = InvoiceLine.__table__()
-        template = Template.__table__()
-        queries.append((line
-                .join(move, condition=line.move == move.id)
-                .join(invoice_line, condition=(
-                        invoice_line.id
-                        == origin_id(line.origin, 'account.invoice.line')))
-                .join(credited, 'LEFT', condition=(
-                        credited.id == origin_id(
-                            invoice_line.origin, 'account.invoice.line')))
-                .join(template, 'LEFT', condition=(
-                        (template.product == invoice_line.product)
-                        & (template.company == move.company)))
-                .select(
-                    move.company.as_('company'),
-                    line.account.as_('account'),
-                    Literal('liability').as_('role'),
-                    where=move.origin.like('account.invoice,%')
-                    & cls._followed_sale(invoice_line, credited, template))))
-
-        # The module's own moves.
-        line = Line.__table__()
-        move = Move.__table__()
-        account = Account.__table__()
-        type_ = AccountType.__table__()
-        own = (line
-            .join(move, condition=line.move == move.id)
-            .join(account, condition=line.account == account.id)
-            .join(type_, 'LEFT', condition=account.type == type_.id))
-        original = (move.pack_posting != Null) & (line.origin == Null)
-        off_income = Coalesce(type_.statement, '') != 'income'
-        role = Case(
-            (move.pack_posting == 'allotment', 'liability'),
-            (original & off_income & (line.debit > 0)
-                & move.pack_posting.in_(['revenue', 'breakage', 'unclaimed']),
-                'liability'),
-            (original & off_income & (move.pack_posting == 'accrual'),
-                'accrual'),
-            (original & off_income & (line.credit > 0)
-                & (move.pack_posting == 'breakage'), 'accrual'),
-            else_=Null)
-        queries.append(own.select(
-                move.company.as_('company'),
-                line.account.as_('account'),
-                role.as_('role'),
-                where=(move.pack_posting != Null) & (role != Null)))
+        if kept:
+            sources = [Source.__table__(),
+                cls._followed_facts(lambda move: move.state == 'draft')]
+        else:
+            sources = [cls._followed_facts()]
+        for facts in sources:
+            queries.extend(cls._followed_roles_of(facts))
 
         union = Union(*queries, all_=True)
         # 'liability' > 'accrual': an account in both roles is a liability.
@@ -519,11 +493,169 @@ class LiabilityLine(ModelSQL, ModelView):
             group_by=[union.company, union.account])
 
     @classmethod
-    def _followed_sale(cls, invoice_line, credited, template):
-        """The condition that an invoice line (or the line it credits)
-        sells a contract whose consideration is a contract liability."""
+    def _followed_facts(cls, where=None):
+        """Return the query of what the move lines (of the moves where(move)
+        holds for, when given) say about their accounts, one row per
+        distinct fact.
+
+        Columns: company, account and
+        - for the lines of invoice moves from invoice lines: the invoice
+          line's product, and the model of its origin and of the origin of
+          the line it credits followed by a comma (see origin_model);
+        - for the lines of the module's own moves: the move's pack posting,
+          whether the line is the move's own (no origin: not a reversal's),
+          has a debit, has a credit.
+        None of these changes once the move is posted."""
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Move = pool.get('account.move')
+        InvoiceLine = pool.get('account.invoice.line')
+        null_int = Cast(Literal(None), 'INTEGER')
+        null_char = Cast(Literal(None), 'VARCHAR')
+        null_bool = Cast(Literal(None), 'BOOLEAN')
+
+        line = Line.__table__()
+        move = Move.__table__()
+        invoice_line = InvoiceLine.__table__()
+        credited = InvoiceLine.__table__()
+        condition = move.origin.like('account.invoice,%')
+        if where is not None:
+            condition &= where(move)
+        sales = (line
+            .join(move, condition=line.move == move.id)
+            .join(invoice_line, condition=(
+                    invoice_line.id
+                    == origin_id(line.origin, 'account.invoice.line')))
+            .join(credited, 'LEFT', condition=(
+                    credited.id == origin_id(
+                        invoice_line.origin, 'account.invoice.line')))
+            .select(
+                move.company.as_('company'),
+                line.account.as_('account'),
+                invoice_line.product.as_('product'),
+                origin_model(invoice_line.origin).as_('origin'),
+                origin_model(credited.origin).as_('credited_origin'),
+                null_char.as_('posting'),
+                null_bool.as_('original'),
+                null_bool.as_('debit'),
+                null_bool.as_('credit'),
+                where=condition))
+
+        line = Line.__table__()
+        move = Move.__table__()
+        condition = move.pack_posting != Null
+        if where is not None:
+            condition &= where(move)
+        own = (line
+            .join(move, condition=line.move == move.id)
+            .select(
+                move.company.as_('company'),
+                line.account.as_('account'),
+                null_int.as_('product'),
+                null_char.as_('origin'),
+                null_char.as_('credited_origin'),
+                move.pack_posting.as_('posting'),
+                (line.origin == Null).as_('original'),
+                (line.debit > 0).as_('debit'),
+                (line.credit > 0).as_('credit'),
+                where=condition))
+
+        union = Union(sales, own, all_=True)
+        return union.select(
+            *(Column(union, n) for n in FACTS), group_by=[
+                Column(union, n) for n in FACTS])
+
+    @classmethod
+    def _followed_roles_of(cls, facts):
+        """Return the queries of (company, account, role) that the facts
+        (see _followed_facts) make followed."""
+        pool = Pool()
+        Account = pool.get('account.account')
+        AccountType = pool.get('account.account.type')
+        Template = pool.get('clinic.pack.template')
+
+        template = Template.__table__()
+        sales = (facts
+            .join(template, 'LEFT', condition=(
+                    (template.product == facts.product)
+                    & (template.company == facts.company)))
+            .select(
+                facts.company.as_('company'),
+                facts.account.as_('account'),
+                Literal('liability').as_('role'),
+                where=(facts.posting == Null)
+                & cls._followed_sale(facts, template)))
+
+        account = Account.__table__()
+        type_ = AccountType.__table__()
+        own = (facts
+            .join(account, condition=facts.account == account.id)
+            .join(type_, 'LEFT', condition=account.type == type_.id))
+        original = (facts.posting != Null) & facts.original
+        off_income = Coalesce(type_.statement, '') != 'income'
+        role = Case(
+            (facts.posting == 'allotment', 'liability'),
+            (original & off_income & facts.debit
+                & facts.posting.in_(['revenue', 'breakage', 'unclaimed']),
+                'liability'),
+            (original & off_income & (facts.posting == 'accrual'),
+                'accrual'),
+            (original & off_income & facts.credit
+                & (facts.posting == 'breakage'), 'accrual'),
+            else_=Null)
+        own = own.select(
+            facts.company.as_('company'),
+            facts.account.as_('account'),
+            role.as_('role'),
+            where=(facts.posting != Null) & (role != Null))
+        return [sales, own]
+
+    @classmethod
+    def _followed_sale(cls, facts, template):
+        """The condition that the invoice line of the facts (see
+        _followed_facts), or the line it credits, sells a contract whose
+        consideration is a contract liability: template is the pack
+        template of its product, if any."""
         return ((template.id != Null)
-            | invoice_line.origin.like('clinic.pack,%'))
+            | facts.origin.like('clinic.pack,%'))
+
+    @classmethod
+    def keep_sources(cls, moves=None):
+        """Keep what the lines of the posted moves (all when None) say about
+        their accounts (see followed_accounts).
+
+        Only the facts not kept yet are inserted.  Two postings of a first
+        fact at once may both insert it: the reads take distinct rows, so
+        no posting waits for another or fails on it."""
+        pool = Pool()
+        Source = pool.get('clinic.pack.liability.source')
+        source = Source.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub_ids in ([None] if moves is None
+                else grouped_slice([int(m) for m in moves])):
+            # A list: where is called once per part of the facts.
+            sub_ids = list(sub_ids) if sub_ids is not None else None
+
+            def where(move):
+                condition = move.state == 'posted'
+                if sub_ids is not None:
+                    condition &= reduce_ids(move.id, sub_ids)
+                return condition
+            cursor.execute(*cls._followed_facts(where))
+            facts = set(cursor)
+            if not facts:
+                continue
+            accounts = list({f[1] for f in facts})
+            kept = set()
+            for sub_accounts in grouped_slice(accounts):
+                cursor.execute(*source.select(
+                        *(Column(source, n) for n in FACTS),
+                        where=source.account.in_(list(sub_accounts))))
+                kept.update(cursor)
+            new = sorted(facts - kept, key=repr)
+            if new:
+                cursor.execute(*source.insert(
+                        [Column(source, n) for n in FACTS], values=new))
 
 
 class PostedLiabilityLine(ModelSQL):
@@ -577,3 +709,53 @@ class PostedLiabilityLine(ModelSQL):
         cursor.execute(*cls.__table__().delete())
         _unkept.pop(Transaction(), None)
         Pool().get('clinic.pack.liability.line').store()
+
+
+class LiabilitySource(ModelSQL):
+    """Contract Liability Account Source
+
+    What the lines of posted moves say about their accounts, kept when they
+    are posted (LiabilityLine.keep_sources): with the templates and the
+    account types of today, it tells the accounts the reports follow
+    without reading every line of the ledger (see
+    LiabilityLine.followed_accounts).  One row per fact; a fact two
+    postings kept at once may be there twice.
+    """
+    __name__ = 'clinic.pack.liability.source'
+
+    company = fields.Many2One('company.company', "Company", required=True,
+        ondelete='CASCADE')
+    account = fields.Many2One('account.account', "Account", required=True,
+        ondelete='CASCADE')
+    product = fields.Many2One('product.product', "Product",
+        ondelete='CASCADE',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The product of the invoice line the move line is from.")
+    origin = fields.Char("Origin",
+        help="The model of the invoice line's origin and a comma.")
+    credited_origin = fields.Char("Credited Origin",
+        help="The model of the origin of the invoice line it credits and a "
+        "comma.")
+    posting = fields.Char("Pack Posting",
+        help="The pack posting of the module's own move.")
+    original = fields.Boolean("Original",
+        help="The line has no origin: the move's own, not a reversal's.")
+    debit = fields.Boolean("Debit")
+    credit = fields.Boolean("Credit")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.account, Index.Equality())))
+
+    @classmethod
+    def __register__(cls, module):
+        exist = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        # Migration from before the sources were kept: the history's once.
+        if not exist:
+            Pool().get('clinic.pack.liability.line').keep_sources()

@@ -632,7 +632,7 @@ class LiabilityLine(metaclass=PoolMeta):
         return columns
 
     @classmethod
-    def _followed_sale(cls, invoice_line, credited, template):
-        return (super()._followed_sale(invoice_line, credited, template)
-            | invoice_line.origin.like('clinic.membership.period,%')
-            | credited.origin.like('clinic.membership.period,%'))
+    def _followed_sale(cls, facts, template):
+        return (super()._followed_sale(facts, template)
+            | facts.origin.like('clinic.membership.period,%')
+            | facts.credited_origin.like('clinic.membership.period,%'))

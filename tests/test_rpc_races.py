@@ -129,6 +129,21 @@ def test_eight_desks_race_for_five_sessions(rpc_clinic):
         "WHERE m.origin = ANY(%s) AND p.account = %s "
         "GROUP BY p.kind, p.pack",
         (origins, liability)) == [('revenue', pack_id, 5, 5)]
+    # What the winners' lines say about their accounts was kept when
+    # posting, whichever desk kept it first: the accounts followed read it.
+    assert clinic.query(
+        "SELECT DISTINCT m.company, l.account, m.pack_posting, "
+        "l.origin IS NULL, l.debit > 0, l.credit > 0 "
+        "FROM account_move AS m "
+        "JOIN account_move_line AS l ON l.move = m.id "
+        "WHERE m.origin = ANY(%s) "
+        "EXCEPT SELECT company, account, posting, original, debit, credit "
+        "FROM clinic_pack_liability_source", (origins,)) == []
+    assert clinic.query(
+        "SELECT DISTINCT posting, original, debit, credit "
+        "FROM clinic_pack_liability_source "
+        "WHERE account = %s AND posting = 'revenue'",
+        (liability,)) == [('revenue', True, True, False)]
     losers = ['%s,%s' % (REDEMPTION, d)
         for d, (_, e) in zip(drafts, outcomes) if e is not None]
     assert not clinic.query(

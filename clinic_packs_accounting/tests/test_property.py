@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from sql import Column
 
 from trytond.modules.clinic_packs.tests.unit import (
     setup_clinic as setup_test_clinic)
 from trytond.modules.clinic_packs_accounting.balance import pack_totals
+from trytond.modules.clinic_packs_accounting.ledger import FACTS
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -156,10 +158,31 @@ class LedgerPropertyTestCase(unittest.TestCase):
         # those of the accounts followed.
         self.assertEqual(len([k for k in kept if k[2] in followed]),
             len([r for r in read if r[6] != 'other']))
+
+        # The accounts followed, read from the facts kept when posting
+        # (before a migration keeps them again), are those read from every
+        # line of the ledger.
+        def roles(kept):
+            query = LiabilityLine.followed_accounts(kept=kept)
+            cursor.execute(*query.select(
+                    query.company, query.account, query.role,
+                    order_by=[query.company, query.account]))
+            return cursor.fetchall()
+        live = roles(False)
+        self.assertEqual(roles(True), live)
+        self.assertEqual({r for _, _, r in live}, {'liability', 'accrual'})
+        # What every posted line says about its account is kept.
+        source = Pool().get('clinic.pack.liability.source').__table__()
+        cursor.execute(*source.select(*(Column(source, n) for n in FACTS)))
+        facts = set(cursor)
+        cursor.execute(*LiabilityLine._followed_facts(
+                lambda move: move.state == 'posted'))
+        self.assertEqual(facts, set(cursor))
         # A database migrated to the stored classification gets the same.
         posted.classify_again()
         cursor.execute(*stored)
         self.assertEqual(cursor.fetchall(), kept)
+
 
     def check_balances(self, company):
         """The balances rebuilt at any date add up to the ledger then, and
