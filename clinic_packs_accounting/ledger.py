@@ -240,9 +240,9 @@ class LiabilityLine(ModelSQL, ModelView):
         origin, the pack, the redemption), so the reports need not join them
         again; a line classified "other" is not kept, so that it is
         classified again when, say, a template for its product is created.
-        The lines of every account are kept (the reports read those of the
-        accounts followed): finding the accounts followed reads the module's
-        history, which a posting must not.
+        Only the lines on the accounts followed are kept, the facts of the
+        moves posted kept first (see keep_sources): a line on an account
+        followed only later is read live until classify_again (see unkept).
         only restricts the columns written (those a migration has yet)."""
         pool = Pool()
         Posted = pool.get('clinic.pack.liability.line.posted')
@@ -254,10 +254,14 @@ class LiabilityLine(ModelSQL, ModelView):
         target = Posted.__table__()
         names = [n for n in columns if n in Posted._fields
             and (only is None or n in only)]
+        if only is None:
+            cls.keep_sources(moves)
+        followed = list(cls.followed_roles()) or [-1]
         # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery
         # whole, every kept row at each posting, where NOT EXISTS probes the
         # unique index for the few lines posted.
         where = ((move.state == 'posted')
+            & line.account.in_(followed)
             & (columns['kind'] != 'other')
             & ~Exists(posted.select(Literal(1),
                     where=posted.move_line == line.id)))
@@ -274,11 +278,8 @@ class LiabilityLine(ModelSQL, ModelView):
                         Literal(user), CurrentTimestamp(),
                         *(columns[n] for n in names),
                         where=condition)))
-        if only is None:
-            cls.keep_sources(moves)
         # The lines kept changed without a write of the ORM.
         _unkept.pop(Transaction(), None)
-        _followed_roles.pop(Transaction(), None)
 
     @classmethod
     def _joins(cls):
@@ -656,15 +657,17 @@ class LiabilityLine(ModelSQL, ModelView):
             if new:
                 cursor.execute(*source.insert(
                         [Column(source, n) for n in FACTS], values=new))
+                # The accounts followed changed without a write of the ORM.
+                _followed_roles.pop(Transaction(), None)
 
 
 class PostedLiabilityLine(ModelSQL):
     """Posted Contract Liability Line
 
-    A posted move line of a pack, a redemption, a sale or a membership as
-    classified when it was posted (LiabilityLine.store), on any account:
-    the reports read those on the accounts followed instead of joining
-    every line to its origin again.
+    A posted move line of a pack, a redemption, a sale or a membership on
+    an account followed, as classified when it was posted
+    (LiabilityLine.store): the reports read them instead of joining every
+    line to its origin again.
     """
     __name__ = 'clinic.pack.liability.line.posted'
 
@@ -759,3 +762,21 @@ class LiabilitySource(ModelSQL):
         # Migration from before the sources were kept: the history's once.
         if not exist:
             Pool().get('clinic.pack.liability.line').keep_sources()
+            # The lines were kept on every account then: those on accounts
+            # not followed are never read (and would be read live, should
+            # their account be followed one day).
+            cls._forget_unfollowed()
+
+    @classmethod
+    def _forget_unfollowed(cls):
+        pool = Pool()
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        LiabilityLine = pool.get('clinic.pack.liability.line')
+        if not backend.TableHandler.table_exist(Posted._table):
+            return
+        posted = Posted.__table__()
+        followed = list(LiabilityLine.followed_roles())
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*posted.delete(
+                where=~posted.account.in_(followed or [-1])))
+        _unkept.pop(Transaction(), None)

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sql import Cast, Column, Literal, Null, Union, With
-from sql.aggregate import Count, Sum
+from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -350,12 +350,57 @@ class RollforwardLine(ModelSQL, ModelView):
         return bool(cursor.fetchone())
 
     @classmethod
+    def opening_revenue_by_row(cls):
+        """Return per row of the context's roll-forward its revenue of the
+        period from the opening balance (IFRS 15.116(b)): the contracts'
+        of opening_revenue summed per row.
+
+        Without merges each contract uses the lesser of its opening balance
+        and what it earned (see opening.value_from_opening), so PostgreSQL
+        sums it per contract and per row and returns a few rows instead of
+        one per contract; merges need the FIFO of opening_revenue."""
+        if cls._has_merges():
+            result = {}
+            for row, _, _, used in cls.opening_revenue().values():
+                result[row] = result.get(row, Decimal(0)) + used
+            return result
+        context = Transaction().context
+        from_date = context.get('from_date') or dt.date.min
+        cursor = Transaction().connection.cursor()
+        liability = liability_lines()
+        lines = movements(liability, merges=False)
+        zero = lines.amount * 0
+        rowed = lines.select(
+            cls._row(lines).as_('row'), lines.contract,
+            Case((lines.date < from_date, lines.amount),
+                else_=zero).as_('opening'),
+            Case(((lines.date >= from_date)
+                    & lines.kind.in_(sorted(EARNED)), -lines.amount),
+                else_=zero).as_('earned'),
+            where=cls._where(lines))
+        # A contract's lines are all on one row; should one not be, its
+        # figure goes to one of its rows, as opening_revenue's does.
+        contracts = rowed.select(
+            Max(rowed.row).as_('row'),
+            Sum(rowed.opening).as_('opening'),
+            Sum(rowed.earned).as_('earned'),
+            group_by=[rowed.contract])
+        zero = contracts.opening * 0
+        available = Case((contracts.opening > 0, contracts.opening),
+            else_=zero)
+        left = Case((contracts.earned > 0, contracts.earned), else_=zero)
+        used = Case((available < left, available), else_=left)
+        cursor.execute(*contracts.select(
+                contracts.row, Sum(used),
+                group_by=[contracts.row], with_=[liability]))
+        # SQLite sums numerics as floats.
+        return {row: Decimal(str(amount)) for row, amount in cursor}
+
+    @classmethod
     def get_revenue_from_opening(cls, lines, name):
-        result = {l.id: l.currency.round(Decimal(0)) for l in lines}
-        for row, _, _, used in cls.opening_revenue().values():
-            if row in result:
-                result[row] += used
-        return result
+        used = cls.opening_revenue_by_row()
+        return {l.id: l.currency.round(used.get(l.id, Decimal(0)))
+            for l in lines}
 
 
 class ExceptionLine(ModelSQL, ModelView):
