@@ -635,8 +635,8 @@ class Bench:
         before = self.run(drafts)
         elapsed = self.run(timed(lambda: Line.generate_consumption(TODAY)),
             locks=False)
-        elapsed += self.run(timed(lambda: Subscription.generate_invoice(TODAY)),
-            locks=False)
+        elapsed += self.run(
+            timed(lambda: Subscription.generate_invoice(TODAY)), locks=False)
         # One invoice per subscription, not nothing.
         assert self.run(drafts) - before == count, "invoicing incomplete"
         invoices = self.run(lambda: [i.id for i in Invoice.search([

@@ -82,45 +82,62 @@ def pack_balances(date, company=None, companies=None, lines=None):
     # of merges already counting: a merged pack counts from its start date
     # (a source still in its grace period makes it start before the day of
     # the merge, and it may be posted to from then).
-    chain = With('pack', 'ancestor', 'depth', recursive=True)
-    c_pack = Pack.__table__()
-    c_up = Pack.__table__()
-    chain.query = c_pack.select(c_pack.id, c_pack.id, Literal(0))
-    chain.query |= (c_up
-        .join(chain, condition=c_up.id == chain.ancestor)
-        .select(chain.pack, c_up.merged_into, chain.depth + 1,
-            where=c_up.merged_into != Null))
-    chain.query.all_ = True
-    # The date from which a pack of a chain counts: the earliest start of
-    # the merged packs from it upwards.
-    s_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
-    s_pack = Pack.__table__()
-    started = (s_chain
-        .join(s_pack, condition=s_pack.id == s_chain.ancestor)
-        .select(
-            s_chain.pack.as_('pack'),
-            Min(Case((s_pack.origin.like('clinic.pack,%'),
-                        s_pack.start_date))).as_('date'),
-            group_by=[s_chain.pack]))
-    # The pack holding another: the last of its chain counting by then.
-    h_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
-    holding = (h_chain
-        .join(started, condition=started.pack == h_chain.ancestor)
-        .select(
-            h_chain.pack.as_('pack'),
-            Max(h_chain.depth).as_('depth'),
-            where=(h_chain.depth > 0) & (started.date <= date),
-            group_by=[h_chain.pack]))
-    t_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
-    holders = (t_chain
-        .join(holding, condition=(holding.pack == t_chain.pack)
-            & (holding.depth == t_chain.depth))
-        .select(t_chain.pack.as_('pack'), t_chain.ancestor.as_('holder')))
+    cursor = Transaction().connection.cursor()
+    merged = Pack.__table__()
+    cursor.execute(*merged.select(Literal(1),
+            where=merged.merged_into != Null, limit=1))
+    if cursor.fetchone():
+        chain = With('pack', 'ancestor', 'depth', recursive=True)
+        c_pack = Pack.__table__()
+        c_up = Pack.__table__()
+        chain.query = c_pack.select(c_pack.id, c_pack.id, Literal(0))
+        chain.query |= (c_up
+            .join(chain, condition=c_up.id == chain.ancestor)
+            .select(chain.pack, c_up.merged_into, chain.depth + 1,
+                where=c_up.merged_into != Null))
+        chain.query.all_ = True
+        # The date from which a pack of a chain counts: the earliest start
+        # of the merged packs from it upwards.
+        s_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+        s_pack = Pack.__table__()
+        started = (s_chain
+            .join(s_pack, condition=s_pack.id == s_chain.ancestor)
+            .select(
+                s_chain.pack.as_('pack'),
+                Min(Case((s_pack.origin.like('clinic.pack,%'),
+                            s_pack.start_date))).as_('date'),
+                group_by=[s_chain.pack]))
+        # The pack holding another: the last of its chain counting by then.
+        h_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+        holding = (h_chain
+            .join(started, condition=started.pack == h_chain.ancestor)
+            .select(
+                h_chain.pack.as_('pack'),
+                Max(h_chain.depth).as_('depth'),
+                where=(h_chain.depth > 0) & (started.date <= date),
+                group_by=[h_chain.pack]))
+        t_chain = chain.select(chain.pack, chain.ancestor, chain.depth)
+        holders = (t_chain
+            .join(holding, condition=(holding.pack == t_chain.pack)
+                & (holding.depth == t_chain.depth))
+            .select(
+                t_chain.pack.as_('pack'), t_chain.ancestor.as_('holder')))
+        with_ = [chain]
+    else:
+        # No pack was ever merged: none holds another nor starts from a
+        # merge, and the chains of every pack need not be built.
+        nothing = Pack.__table__()
+        started = nothing.select(
+            nothing.id.as_('pack'), nothing.start_date.as_('date'),
+            where=Literal(False))
+        holders = nothing.select(
+            nothing.id.as_('pack'), nothing.id.as_('holder'),
+            where=Literal(False))
+        with_ = []
 
     # The lines of the net contract liability (see ledger.LiabilityLine),
     # read once for the four uses below.
     LiabilityLine = pool.get('clinic.pack.liability.line')
-    with_ = [chain]
     if lines is None:
         lines = With(query=LiabilityLine.table_query())
         with_.append(lines)

@@ -244,13 +244,16 @@ class RollforwardLine(ModelSQL, ModelView):
         # them inline with the report's filters instead of materialising
         # them all first.
         lines = movements(liability, merges=cls._has_merges())
-        # The amounts' own scale, so that sums of nothing read 0.00.
-        zero = lines.amount * 0
+        # The amounts' own scale, so that sums of nothing read 0.00: taken
+        # once per row from their sum, not per line (a numeric product per
+        # line and column doubled the query).
+        zero = Sum(lines.amount) * 0
+
+        def total(condition):
+            return Coalesce(Sum(Case((condition, lines.amount))), zero)
 
         def period(kind):
-            return Sum(Case((
-                        (lines.date >= from_date) & (lines.kind == kind),
-                        lines.amount), else_=zero))
+            return total((lines.date >= from_date) & (lines.kind == kind))
         return (lines
             .join(company, condition=lines.company == company.id)
             .select(
@@ -260,8 +263,7 @@ class RollforwardLine(ModelSQL, ModelView):
                 lines.template.as_('template'),
                 lines.plan.as_('plan'),
                 company.currency.as_('currency'),
-                Sum(Case((lines.date < from_date, lines.amount),
-                        else_=zero)).as_('opening'),
+                total(lines.date < from_date).as_('opening'),
                 period('billing').as_('billings'),
                 (-period('cancellation')).as_('cancellations'),
                 (-period('revenue')).as_('revenue'),
@@ -369,14 +371,14 @@ class RollforwardLine(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         liability = liability_lines()
         lines = movements(liability, merges=False)
-        zero = lines.amount * 0
+        # Null, not zero, for the lines outside a figure: no numeric
+        # product per line (see table_query).
         rowed = lines.select(
             cls._row(lines).as_('row'), lines.contract,
-            Case((lines.date < from_date, lines.amount),
-                else_=zero).as_('opening'),
+            Case((lines.date < from_date, lines.amount)).as_('opening'),
             Case(((lines.date >= from_date)
-                    & lines.kind.in_(sorted(EARNED)), -lines.amount),
-                else_=zero).as_('earned'),
+                    & lines.kind.in_(sorted(EARNED)), -lines.amount)
+                ).as_('earned'),
             where=cls._where(lines))
         # A contract's lines are all on one row; should one not be, its
         # figure goes to one of its rows, as opening_revenue's does.
@@ -385,7 +387,7 @@ class RollforwardLine(ModelSQL, ModelView):
             Sum(rowed.opening).as_('opening'),
             Sum(rowed.earned).as_('earned'),
             group_by=[rowed.contract])
-        zero = contracts.opening * 0
+        zero = Literal(0)
         available = Case((contracts.opening > 0, contracts.opening),
             else_=zero)
         left = Case((contracts.earned > 0, contracts.earned), else_=zero)
