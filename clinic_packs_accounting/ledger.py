@@ -97,6 +97,9 @@ FACTS = ['company', 'account', 'product', 'origin', 'credited_origin',
 _followed_roles = WeakKeyDictionary()
 # The lines not kept read by each transaction (see LiabilityLine.unkept).
 _unkept = WeakKeyDictionary()
+# The accounts whose lines each transaction's postings keep (see
+# LiabilityLine.store).
+_keeping = WeakKeyDictionary()
 
 
 class LiabilityLine(ModelSQL, ModelView):
@@ -256,7 +259,15 @@ class LiabilityLine(ModelSQL, ModelView):
             and (only is None or n in only)]
         if only is None:
             cls.keep_sources(moves)
-        followed = list(cls.followed_roles()) or [-1]
+        # The accounts followed, read once per transaction rather than at
+        # each posting (a query planned anew each time), and again only
+        # when a posting kept new facts.  The lines of an account followed
+        # since by a template or a draft move are not kept meanwhile: they
+        # are read live (see unkept), never lost.
+        transaction = Transaction()
+        if transaction not in _keeping:
+            _keeping[transaction] = list(cls.followed_roles()) or [-1]
+        followed = _keeping[transaction]
         # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery
         # whole, every kept row at each posting, where NOT EXISTS probes the
         # unique index for the few lines posted.
@@ -659,6 +670,7 @@ class LiabilityLine(ModelSQL, ModelView):
                         [Column(source, n) for n in FACTS], values=new))
                 # The accounts followed changed without a write of the ORM.
                 _followed_roles.pop(Transaction(), None)
+                _keeping.pop(Transaction(), None)
 
 
 class PostedLiabilityLine(ModelSQL):
