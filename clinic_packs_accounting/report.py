@@ -355,7 +355,7 @@ class RollforwardLine(ModelSQL, ModelView):
     def opening_revenue_by_row(cls):
         """Return per row of the context's roll-forward its revenue of the
         period from the opening balance (IFRS 15.116(b)): the contracts'
-        of opening_revenue summed per row.
+        figures of opening_revenue summed per row.
 
         Without merges each contract uses the lesser of its opening balance
         and what it earned (see opening.value_from_opening), so PostgreSQL
