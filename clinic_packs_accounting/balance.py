@@ -141,12 +141,13 @@ def pack_balances(date, company=None, companies=None, lines=None):
     if lines is None:
         lines = With(query=LiabilityLine.table_query())
         with_.append(lines)
-    # The contract liability lines that name the pack.
+    # The lines that name the pack, in one pass: on the contract liability
+    # (amount) and on the breakage accrual accounts followed (accrued).
     direct = lines.select(
         lines.pack.as_('pack'),
-        Sum(lines.amount).as_('amount'),
-        where=(lines.pack != Null) & (lines.role == 'liability')
-        & (lines.date <= date),
+        Sum(Case((lines.role == 'liability', lines.amount))).as_('amount'),
+        Sum(Case((lines.role == 'accrual', -lines.amount))).as_('accrued'),
+        where=(lines.pack != Null) & (lines.date <= date),
         group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
     def sold_by():
@@ -158,7 +159,10 @@ def pack_balances(date, company=None, companies=None, lines=None):
             where=(lines.sale_line != Null) & (lines.role == 'liability')
             & (lines.date <= date),
             group_by=[lines.sale_line])
-    sales = sold_by()
+    # Read by the packs and by the members of their families: evaluated
+    # once.
+    sales = With(query=sold_by())
+    with_.append(sales)
 
     # Refunds by date.
     event = Event.__table__()
@@ -167,15 +171,6 @@ def pack_balances(date, company=None, companies=None, lines=None):
         Min(Case((event.type == 'refund', event.date))).as_('refunded'),
         where=event.date < next_day,
         group_by=[event.pack])
-
-    # The accrual: lines of the pack's moves on the breakage accrual
-    # accounts followed.
-    accrual = lines.select(
-        lines.pack.as_('pack'),
-        Sum(-lines.amount).as_('amount'),
-        where=(lines.pack != Null) & (lines.role == 'accrual')
-        & (lines.date <= date),
-        group_by=[lines.pack])
 
     def is_cancelled(pack, sales):
         sold = pack.origin.like('account.invoice.line,%')
@@ -188,7 +183,7 @@ def pack_balances(date, company=None, companies=None, lines=None):
     # is credited its share by a line of its own and a merged pack's P only
     # moves value.
     member = Pack.__table__()
-    m_sales = sold_by()
+    m_sales = sales
     m_billed = Case(
         (is_cancelled(member, m_sales), member.amount * 0),
         (member.origin.like('clinic.membership.period,%'), member.amount * 0),
@@ -203,12 +198,11 @@ def pack_balances(date, company=None, companies=None, lines=None):
         .join(m_sales, 'LEFT', condition=(
                 m_sales.sale_line
                 == origin_id(member.origin, 'account.invoice.line')))
-        .join(accrual, 'LEFT', condition=accrual.pack == member.id)
         .select(
             m_holder.as_('pack'),
             Sum(m_billed + Coalesce(direct.amount, member.amount * 0)).as_(
                 'amount'),
-            Sum(Coalesce(accrual.amount, member.amount * 0)).as_('accrued'),
+            Sum(Coalesce(direct.accrued, member.amount * 0)).as_('accrued'),
             group_by=[m_holder]))
 
     # Units redeemed: a redemption counts from its recognition and stops
