@@ -675,7 +675,6 @@ class Bench:
 
         def renew():
             profile = self.profile and cProfile.Profile()
-            gc.collect()
             base = peak_reset()
             start = time.perf_counter()
             if profile:

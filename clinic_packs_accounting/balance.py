@@ -150,18 +150,16 @@ def pack_balances(date, company=None, companies=None, lines=None):
         where=(lines.pack != Null) & (lines.date <= date),
         group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
-    def sold_by():
-        return lines.select(
+    # Read by the packs and by the members of their families: evaluated
+    # once.
+    sales = With(query=lines.select(
             lines.sale_line.as_('sale_line'),
             Min(Case((lines.kind == 'billing', lines.date))).as_('billed'),
             Min(Case((lines.kind == 'cancellation', lines.date))).as_(
                 'cancelled'),
             where=(lines.sale_line != Null) & (lines.role == 'liability')
             & (lines.date <= date),
-            group_by=[lines.sale_line])
-    # Read by the packs and by the members of their families: evaluated
-    # once.
-    sales = With(query=sold_by())
+            group_by=[lines.sale_line]))
     with_.append(sales)
 
     # Refunds by date.
@@ -183,20 +181,19 @@ def pack_balances(date, company=None, companies=None, lines=None):
     # is credited its share by a line of its own and a merged pack's P only
     # moves value.
     member = Pack.__table__()
-    m_sales = sales
     m_billed = Case(
-        (is_cancelled(member, m_sales), member.amount * 0),
+        (is_cancelled(member, sales), member.amount * 0),
         (member.origin.like('clinic.membership.period,%'), member.amount * 0),
         (member.origin.like('clinic.pack,%'), member.amount * 0),
         (member.origin.like('account.invoice.line,%')
-            & (m_sales.billed == Null), member.amount * 0),
+            & (sales.billed == Null), member.amount * 0),
         else_=member.amount)
     m_holder = Coalesce(holders.holder, member.id)
     family = (member
         .join(holders, 'LEFT', condition=holders.pack == member.id)
         .join(direct, 'LEFT', condition=direct.pack == member.id)
-        .join(m_sales, 'LEFT', condition=(
-                m_sales.sale_line
+        .join(sales, 'LEFT', condition=(
+                sales.sale_line
                 == origin_id(member.origin, 'account.invoice.line')))
         .select(
             m_holder.as_('pack'),
