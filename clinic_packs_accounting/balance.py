@@ -56,9 +56,8 @@ def pack_balances(date, company=None, companies=None, lines=None):
     AGEING).  Only the packs issued by then are listed, of company or of
     companies (ids) when given.
 
-    lines is the common table expression of the liability lines when the
-    caller reads them too (and puts it in its own query's with_), so that
-    they are evaluated once.
+    lines is the query of the liability lines when the caller narrows
+    them (to a company and a date, say); it is read inline by each use.
     """
     pool = Pool()
     Pack = pool.get('clinic.pack')
@@ -86,7 +85,8 @@ def pack_balances(date, company=None, companies=None, lines=None):
     merged = Pack.__table__()
     cursor.execute(*merged.select(Literal(1),
             where=merged.merged_into != Null, limit=1))
-    if cursor.fetchone():
+    any_merged = bool(cursor.fetchone())
+    if any_merged:
         chain = With('pack', 'ancestor', 'depth', recursive=True)
         c_pack = Pack.__table__()
         c_up = Pack.__table__()
@@ -136,11 +136,12 @@ def pack_balances(date, company=None, companies=None, lines=None):
         with_ = []
 
     # The lines of the net contract liability (see ledger.LiabilityLine),
-    # read once for the four uses below.
+    # read inline by each use: a common table expression read twice is
+    # materialised, and PostgreSQL then guesses its rows blindly (it hashed
+    # 100,000 packs' lines as 200 groups, spilling them to disk).
     LiabilityLine = pool.get('clinic.pack.liability.line')
     if lines is None:
-        lines = With(query=LiabilityLine.table_query())
-        with_.append(lines)
+        lines = LiabilityLine.table_query()
     # The lines that name the pack, in one pass: on the contract liability
     # (amount) and on the breakage accrual accounts followed (accrued).
     direct = lines.select(
@@ -180,27 +181,36 @@ def pack_balances(date, company=None, companies=None, lines=None):
     # share of the invoice line's billing) and its lines.  An allotment pack
     # is credited its share by a line of its own and a merged pack's P only
     # moves value.
-    member = Pack.__table__()
-    m_billed = Case(
-        (is_cancelled(member, sales), member.amount * 0),
-        (member.origin.like('clinic.membership.period,%'), member.amount * 0),
-        (member.origin.like('clinic.pack,%'), member.amount * 0),
-        (member.origin.like('account.invoice.line,%')
-            & (sales.billed == Null), member.amount * 0),
-        else_=member.amount)
-    m_holder = Coalesce(holders.holder, member.id)
-    family = (member
-        .join(holders, 'LEFT', condition=holders.pack == member.id)
-        .join(direct, 'LEFT', condition=direct.pack == member.id)
-        .join(sales, 'LEFT', condition=(
-                sales.sale_line
-                == origin_id(member.origin, 'account.invoice.line')))
-        .select(
-            m_holder.as_('pack'),
-            Sum(m_billed + Coalesce(direct.amount, member.amount * 0)).as_(
-                'amount'),
-            Sum(Coalesce(direct.accrued, member.amount * 0)).as_('accrued'),
-            group_by=[m_holder]))
+    def brings(member, sales, direct):
+        zero = member.amount * 0
+        billed = Case(
+            (is_cancelled(member, sales), zero),
+            (member.origin.like('clinic.membership.period,%'), zero),
+            (member.origin.like('clinic.pack,%'), zero),
+            (member.origin.like('account.invoice.line,%')
+                & (sales.billed == Null), zero),
+            else_=member.amount)
+        return (billed + Coalesce(direct.amount, zero),
+            Coalesce(direct.accrued, zero))
+    if any_merged:
+        member = Pack.__table__()
+        m_holder = Coalesce(holders.holder, member.id)
+        m_amount, m_accrued = brings(member, sales, direct)
+        family = (member
+            .join(holders, 'LEFT', condition=holders.pack == member.id)
+            .join(direct, 'LEFT', condition=direct.pack == member.id)
+            .join(sales, 'LEFT', condition=(
+                    sales.sale_line
+                    == origin_id(member.origin, 'account.invoice.line')))
+            .select(
+                m_holder.as_('pack'),
+                Sum(m_amount).as_('amount'),
+                Sum(m_accrued).as_('accrued'),
+                group_by=[m_holder]))
+    else:
+        # Every family is its one pack: what it brings is read on its own
+        # row, without grouping every pack again.
+        family = direct
 
     # Units redeemed: a redemption counts from its recognition and stops
     # counting when its reversal is posted (their service date without
@@ -285,12 +295,17 @@ def pack_balances(date, company=None, companies=None, lines=None):
         (merged_result, _bool(started.date <= date)),
         else_=_bool(pack.start_date <= date))
     zero = pack.amount * 0
+    if any_merged:
+        family_amount = Coalesce(family.amount, zero)
+        family_accrued = Coalesce(family.accrued, zero)
+    else:
+        family_amount, family_accrued = brings(pack, sales, direct)
     remaining_amount = Case(
         (merged_away, zero),
-        else_=Coalesce(family.amount, zero))
+        else_=family_amount)
     accrued = Case(
         (merged_away, zero),
-        else_=Coalesce(family.accrued, zero))
+        else_=family_accrued)
     quantity = pack.quantity - Coalesce(later.quantity, 0)
     redeemed_quantity = Coalesce(redeemed.units, pack.quantity * 0)
     remaining_quantity = Case(
