@@ -233,7 +233,11 @@ class RollforwardLine(ModelSQL, ModelView):
 
         Every figure is a sum of lines, so the lines are summed per row
         directly rather than per contract first: a grouping by three
-        integers instead of by the contracts' text."""
+        integers instead of by the contracts' text.  They are first summed
+        per row, kind and side of the period's start, a few groups whose
+        sums the figures then pick: one sum per line instead of one
+        conditional sum per line and figure (half the query's time over
+        1,100,000 lines)."""
         pool = Pool()
         Company = pool.get('company.company')
         company = Company.__table__()
@@ -244,26 +248,43 @@ class RollforwardLine(ModelSQL, ModelView):
         # them inline with the report's filters instead of materialising
         # them all first.
         lines = movements(liability, merges=cls._has_merges())
+        # Grouped by the columns of a subquery, not by the expressions
+        # again: psycopg 3 (8.0) binds each parameter apart, and PostgreSQL
+        # does not see the grouped expressions as the selected ones.
+        keys = ['company', 'template', 'plan', 'kind', 'before']
+        sided = lines.select(
+            *(getattr(lines, k).as_(k) for k in keys[:-1]),
+            (lines.date < from_date).as_('before'),
+            lines.amount.as_('amount'),
+            where=cls._where(lines))
+        grouped = sided.select(
+            *(getattr(sided, k).as_(k) for k in keys),
+            Sum(sided.amount).as_('amount'),
+            group_by=[getattr(sided, k) for k in keys])
         # The amounts' own scale, so that sums of nothing read 0.00: taken
         # once per row from their sum, not per line (a numeric product per
         # line and column doubled the query).
-        zero = Sum(lines.amount) * 0
+        zero = Sum(grouped.amount) * 0
 
         def total(condition):
-            return Coalesce(Sum(Case((condition, lines.amount))), zero)
+            return Coalesce(Sum(Case((condition, grouped.amount))), zero)
 
         def period(kind):
-            return total((lines.date >= from_date) & (lines.kind == kind))
-        return (lines
-            .join(company, condition=lines.company == company.id)
+            return total(~grouped.before & (grouped.kind == kind))
+        return (grouped
+            .join(company, condition=grouped.company == company.id)
             .select(
-                cls._row(lines).as_('id'),
+                # An aggregate, so that PostgreSQL filters the rows read by
+                # id once they are summed: pushed down to the lines, the
+                # filter made it guess a few thousand lines for 1,100,000
+                # and sort them on disk instead of hashing them.
+                Max(cls._row(grouped)).as_('id'),
                 *log_columns(),
-                lines.company.as_('company'),
-                lines.template.as_('template'),
-                lines.plan.as_('plan'),
+                grouped.company.as_('company'),
+                grouped.template.as_('template'),
+                grouped.plan.as_('plan'),
                 company.currency.as_('currency'),
-                total(lines.date < from_date).as_('opening'),
+                total(grouped.before).as_('opening'),
                 period('billing').as_('billings'),
                 (-period('cancellation')).as_('cancellations'),
                 (-period('revenue')).as_('revenue'),
@@ -273,10 +294,9 @@ class RollforwardLine(ModelSQL, ModelView):
                 (-period('unclaimed')).as_('unclaimed'),
                 period('transfer').as_('transfers'),
                 period('other').as_('other'),
-                Sum(lines.amount).as_('closing'),
-                where=cls._where(lines),
+                Sum(grouped.amount).as_('closing'),
                 group_by=[
-                    lines.company, lines.template, lines.plan,
+                    grouped.company, grouped.template, grouped.plan,
                     company.currency],
                 with_=[liability]))
 
@@ -654,4 +674,6 @@ def unmatched_query(lines, company, date):
         total(other & (lines.role == 'accrual'), -lines.amount).as_(
             'accrual_exceptions'),
         Count(Case((other, lines.id))).as_('count'),
-        where=(lines.company == company.id) & (lines.date <= date))
+        # Only the lines of a figure: the packs' own are most of them.
+        where=(lines.company == company.id) & (lines.date <= date)
+        & (other | (lines.period != Null)))
