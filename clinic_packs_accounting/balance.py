@@ -44,7 +44,18 @@ def _bool(condition):
     return Case((condition, True), else_=False)
 
 
-def pack_balances(date, company=None, companies=None, lines=None):
+def any_merged():
+    "Whether a pack was ever merged into another."
+    Pack = Pool().get('clinic.pack')
+    pack = Pack.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*pack.select(Literal(1),
+            where=pack.merged_into != Null, limit=1))
+    return bool(cursor.fetchone())
+
+
+def pack_balances(
+        date, company=None, companies=None, lines=None, own_lines=True):
     """Return a query of the packs' balances at the end of date.
 
     Columns: id (the pack), company, party (the patient then), template,
@@ -58,6 +69,9 @@ def pack_balances(date, company=None, companies=None, lines=None):
 
     lines is the query of the liability lines when the caller narrows
     them (to a company and a date, say); it is read inline by each use.
+    Without own_lines, and when no pack was ever merged, the amounts leave
+    out each pack's own lines for the caller to add (see
+    Balance.totals_query).
     """
     pool = Pool()
     Pack = pool.get('clinic.pack')
@@ -81,12 +95,8 @@ def pack_balances(date, company=None, companies=None, lines=None):
     # of merges already counting: a merged pack counts from its start date
     # (a source still in its grace period makes it start before the day of
     # the merge, and it may be posted to from then).
-    cursor = Transaction().connection.cursor()
-    merged = Pack.__table__()
-    cursor.execute(*merged.select(Literal(1),
-            where=merged.merged_into != Null, limit=1))
-    any_merged = bool(cursor.fetchone())
-    if any_merged:
+    merges = any_merged()
+    if merges:
         chain = With('pack', 'ancestor', 'depth', recursive=True)
         c_pack = Pack.__table__()
         c_up = Pack.__table__()
@@ -192,7 +202,7 @@ def pack_balances(date, company=None, companies=None, lines=None):
             else_=member.amount)
         return (billed + Coalesce(direct.amount, zero),
             Coalesce(direct.accrued, zero))
-    if any_merged:
+    if merges:
         member = Pack.__table__()
         m_holder = Coalesce(holders.holder, member.id)
         m_amount, m_accrued = brings(member, sales, direct)
@@ -207,10 +217,15 @@ def pack_balances(date, company=None, companies=None, lines=None):
                 Sum(m_amount).as_('amount'),
                 Sum(m_accrued).as_('accrued'),
                 group_by=[m_holder]))
-    else:
+    elif own_lines:
         # Every family is its one pack: what it brings is read on its own
         # row, without grouping every pack again.
         family = direct
+    else:
+        nothing = Pack.__table__()
+        family = nothing.select(
+            nothing.id.as_('pack'), nothing.amount.as_('amount'),
+            nothing.amount.as_('accrued'), where=Literal(False))
 
     # Units redeemed: a redemption counts from its recognition and stops
     # counting when its reversal is posted (their service date without
@@ -295,11 +310,11 @@ def pack_balances(date, company=None, companies=None, lines=None):
         (merged_result, _bool(started.date <= date)),
         else_=_bool(pack.start_date <= date))
     zero = pack.amount * 0
-    if any_merged:
+    if merges:
         family_amount = Coalesce(family.amount, zero)
         family_accrued = Coalesce(family.accrued, zero)
     else:
-        family_amount, family_accrued = brings(pack, sales, direct)
+        family_amount, family_accrued = brings(pack, sales, family)
     remaining_amount = Case(
         (merged_away, zero),
         else_=family_amount)
@@ -480,10 +495,38 @@ class Balance(ModelSQL, ModelView):
         """Return the query of the one row (Σ G, Σ A) of company's packs
         at the end of date, reading the liability lines from lines when
         given (see pack_balances)."""
-        packs = pack_balances(date, company.id, lines=lines)
-        return packs.select(
-            Coalesce(Sum(packs.remaining_amount), 0).as_('remaining'),
-            Coalesce(Sum(packs.breakage_accrued), 0).as_('accrued'))
+        if any_merged():
+            packs = pack_balances(date, company.id, lines=lines)
+            return packs.select(
+                Coalesce(Sum(packs.remaining_amount), 0).as_('remaining'),
+                Coalesce(Sum(packs.breakage_accrued), 0).as_('accrued'))
+        # Without merges each pack holds its own lines: they are summed over
+        # the packs listed by a join, not grouped per pack first (half the
+        # time over 1,000,000 lines).
+        if lines is None:
+            lines = Pool().get('clinic.pack.liability.line').table_query()
+        # The packs listed are read once by both sums, and only what they
+        # read: PostgreSQL materialises every column it is given (the units
+        # redeemed, say).
+        listed = pack_balances(date, company.id, lines=lines, own_lines=False)
+        packs = With(query=listed.select(
+                listed.id.as_('id'), listed.remaining_amount.as_(
+                    'remaining_amount')))
+        billed = packs.select(
+            Sum(packs.remaining_amount).as_('amount'))
+        own = (lines
+            .join(packs, condition=lines.pack == packs.id)
+            .select(
+                Sum(Case((lines.role == 'liability', lines.amount))).as_(
+                    'amount'),
+                Sum(Case((lines.role == 'accrual', -lines.amount))).as_(
+                    'accrued'),
+                where=lines.date <= date))
+        return billed.join(own, condition=Literal(True)).select(
+            (Coalesce(billed.amount, 0) + Coalesce(own.amount, 0)).as_(
+                'remaining'),
+            Coalesce(own.accrued, 0).as_('accrued'),
+            with_=[packs])
 
     def get_rec_name(self, name):
         return self.pack.rec_name if self.pack else str(self.id)
