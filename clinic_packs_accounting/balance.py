@@ -54,8 +54,8 @@ def any_merged():
     return bool(cursor.fetchone())
 
 
-def pack_balances(
-        date, company=None, companies=None, lines=None, own_lines=True):
+def pack_balances(date, company=None, companies=None, lines=None,
+        own_lines=True, merges=None):
     """Return a query of the packs' balances at the end of date.
 
     Columns: id (the pack), company, party (the patient then), template,
@@ -71,7 +71,8 @@ def pack_balances(
     them (to a company and a date, say); it is read inline by each use.
     Without own_lines, and when no pack was ever merged, the amounts leave
     out each pack's own lines for the caller to add (see
-    Balance.totals_query).
+    Balance.totals_query).  merges tells whether a pack was ever merged
+    when the caller has asked (see any_merged).
     """
     pool = Pool()
     Pack = pool.get('clinic.pack')
@@ -95,7 +96,8 @@ def pack_balances(
     # of merges already counting: a merged pack counts from its start date
     # (a source still in its grace period makes it start before the day of
     # the merge, and it may be posted to from then).
-    merges = any_merged()
+    if merges is None:
+        merges = any_merged()
     if merges:
         chain = With('pack', 'ancestor', 'depth', recursive=True)
         c_pack = Pack.__table__()
@@ -200,6 +202,8 @@ def pack_balances(
             (member.origin.like('account.invoice.line,%')
                 & (sales.billed == Null), zero),
             else_=member.amount)
+        if direct is None:
+            return billed, zero
         return (billed + Coalesce(direct.amount, zero),
             Coalesce(direct.accrued, zero))
     if merges:
@@ -222,10 +226,7 @@ def pack_balances(
         # row, without grouping every pack again.
         family = direct
     else:
-        nothing = Pack.__table__()
-        family = nothing.select(
-            nothing.id.as_('pack'), nothing.amount.as_('amount'),
-            nothing.amount.as_('accrued'), where=Literal(False))
+        family = None
 
     # Units redeemed: a redemption counts from its recognition and stops
     # counting when its reversal is posted (their service date without
@@ -293,12 +294,13 @@ def pack_balances(
         .join(ends, 'LEFT', condition=ends.pack == pack.id)
         .join(started, 'LEFT', condition=started.pack == pack.id)
         .join(holders, 'LEFT', condition=holders.pack == pack.id)
-        .join(family, 'LEFT', condition=family.pack == pack.id)
         .join(redeemed, 'LEFT', condition=redeemed.pack == pack.id)
         .join(later, 'LEFT', condition=later.pack == pack.id)
         .join(extension, 'LEFT', condition=extension.id == later.first)
         .join(transfers, 'LEFT', condition=transfers.pack == pack.id)
         .join(transfer, 'LEFT', condition=transfer.id == transfers.first))
+    if family is not None:
+        query = query.join(family, 'LEFT', condition=family.pack == pack.id)
 
     sold = pack.origin.like('account.invoice.line,%')
     merged_result = pack.origin.like('clinic.pack,%')
@@ -508,7 +510,8 @@ class Balance(ModelSQL, ModelView):
         # The packs listed are read once by both sums, and only what they
         # read: PostgreSQL materialises every column it is given (the units
         # redeemed, say).
-        listed = pack_balances(date, company.id, lines=lines, own_lines=False)
+        listed = pack_balances(date, company.id, lines=lines,
+            own_lines=False, merges=False)
         packs = With(query=listed.select(
                 listed.id.as_('id'), listed.remaining_amount.as_(
                     'remaining_amount')))
