@@ -153,11 +153,14 @@ class LiabilityLine(ModelSQL, ModelView):
             elif name in Posted._fields:
                 return Column(stored, name)
             return null
+        # A line kept as "other" (an exception) is classified again at each
+        # read, so that a template created since for its product counts.
         query = stored.select(
             *log_columns(),
             *(stored_column(n).as_(n) for n in columns),
-            where=stored.account.in_(list(cls.followed_roles()) or [-1]))
-        # The lines not kept are few (draft moves, exceptions): classified
+            where=stored.account.in_(list(cls.followed_roles()) or [-1])
+            & (stored.kind != 'other'))
+        # The lines read live are few (draft moves, exceptions): classified
         # by their ids, the planner joins only them to their origins instead
         # of hashing every origin table for lines it cannot tell are kept.
         unkept = cls.unkept()
@@ -169,10 +172,10 @@ class LiabilityLine(ModelSQL, ModelView):
 
     @classmethod
     def unkept(cls):
-        """Return the ids of the lines on the accounts followed that are not
-        kept in clinic.pack.liability.line.posted (see store): lines of
-        draft moves, lines classified "other" and lines of an account
-        followed since they were posted.
+        """Return the ids of the lines on the accounts followed that the
+        reports classify live: lines of draft moves, lines kept as "other"
+        (exceptions, see store) and lines of an account followed since they
+        were posted.
 
         Read once per transaction until it writes (its counter changes), as
         followed_roles: a report builds the lines several times."""
@@ -185,26 +188,58 @@ class LiabilityLine(ModelSQL, ModelView):
             accounts = list(cls.followed_roles()) or [-1]
             line = Line.__table__()
             posted = Posted.__table__()
+            if cls._all_posted_kept(accounts):
+                live = cls._draft_lines(accounts)
+            else:
+                live = line.select(line.id,
+                    where=line.account.in_(accounts)
+                    & ~Exists(posted.select(Literal(1),
+                            where=posted.move_line == line.id)))
+            others = posted.select(posted.move_line,
+                where=posted.account.in_(accounts)
+                & (posted.kind == 'other'))
             cursor = transaction.connection.cursor()
-            # A kept row is a line's, on its account (a posted line never
-            # changes): as many kept rows as lines on the accounts means
-            # none is left, which two counts tell sooner than an anti-join.
-            cursor.execute(*Select([
-                        line.select(Count(Literal(1)),
-                            where=line.account.in_(accounts)),
-                        posted.select(Count(Literal(1)),
-                            where=posted.account.in_(accounts))]))
-            lines, kept = cursor.fetchone()
-            unkept = []
-            if lines != kept:
-                cursor.execute(*line.select(line.id,
-                        where=line.account.in_(accounts)
-                        & ~Exists(posted.select(Literal(1),
-                                where=posted.move_line == line.id))))
-                unkept = [i for i, in cursor]
+            cursor.execute(*Union(live, others, all_=True))
             cache.clear()
-            cache[transaction.counter] = unkept
+            cache[transaction.counter] = [i for i, in cursor]
         return cache[transaction.counter]
+
+    @classmethod
+    def _draft_lines(cls, accounts):
+        "The query of the ids of the lines of draft moves on accounts."
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Move = pool.get('account.move')
+        line = Line.__table__()
+        move = Move.__table__()
+        # Through the partial index of the draft moves (see account.Move).
+        return line.select(line.id,
+            where=line.account.in_(accounts)
+            & line.move.in_(move.select(move.id,
+                    where=move.state == 'draft')))
+
+    @classmethod
+    def _all_posted_kept(cls, accounts):
+        """Whether every line of a posted move on accounts is kept (see
+        store).  A kept row is a posted line's, on its account (a posted
+        line never changes): as many kept rows as lines on the accounts
+        less those of draft moves means none is left, which counts tell
+        sooner than an anti-join of every line."""
+        pool = Pool()
+        Line = pool.get('account.move.line')
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        line = Line.__table__()
+        posted = Posted.__table__()
+        drafts = cls._draft_lines(accounts)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*Select([
+                    line.select(Count(Literal(1)),
+                        where=line.account.in_(accounts)),
+                    posted.select(Count(Literal(1)),
+                        where=posted.account.in_(accounts)),
+                    drafts.select(Count(Literal(1)))]))
+        lines, kept, drafted = cursor.fetchone()
+        return lines == kept + drafted
 
     @classmethod
     def classified(cls, where=None):
@@ -241,8 +276,10 @@ class LiabilityLine(ModelSQL, ModelView):
 
         A posted line never changes, nor do the records that classify it (its
         origin, the pack, the redemption), so the reports need not join them
-        again; a line classified "other" is not kept, so that it is
-        classified again when, say, a template for its product is created.
+        again.  A line classified "other" (an exception) is kept as such,
+        so that the reports can tell it is kept, but read live (see unkept),
+        so that it counts as soon as, say, a template for its product is
+        created.
         Only the lines on the accounts followed are kept, the facts of the
         moves posted kept first (see keep_sources): a line on an account
         followed only later is read live until classify_again (see unkept).
@@ -273,7 +310,6 @@ class LiabilityLine(ModelSQL, ModelView):
         # unique index for the few lines posted.
         where = ((move.state == 'posted')
             & line.account.in_(followed)
-            & (columns['kind'] != 'other')
             & ~Exists(posted.select(Literal(1),
                     where=posted.move_line == line.id)))
         user = Transaction().user
@@ -703,7 +739,12 @@ class PostedLiabilityLine(ModelSQL):
             ('move_line_unique', Unique(t, t.move_line),
                 'clinic_packs_accounting.msg_liability_line_posted_unique'),
             ]
-        cls._sql_indexes.add(Index(t, (t.account, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t, (t.account, Index.Equality())),
+                # The exceptions, read live by every report (see unkept).
+                Index(t, (t.account, Index.Equality()),
+                    where=t.kind == 'other'),
+                })
 
     @classmethod
     def __register__(cls, module):
@@ -712,10 +753,17 @@ class PostedLiabilityLine(ModelSQL):
         # Migration from before the classification was stored: classify the
         # history once, in the columns registered so far (an extension
         # adding columns classifies again, see classify_again).
+        LiabilityLine = Pool().get('clinic.pack.liability.line')
+        table_h = cls.__table_handler__(module)
+        only = [n for n in cls._fields if table_h.column_exist(n)]
         if not exist:
-            table_h = cls.__table_handler__(module)
-            Pool().get('clinic.pack.liability.line').store(only=[
-                    n for n in cls._fields if table_h.column_exist(n)])
+            LiabilityLine.store(only=only)
+        # Migration from before the exceptions were kept (as "other"): keep
+        # them once, so that the reports tell them by two counts instead of
+        # an anti-join of every line.
+        elif not LiabilityLine._all_posted_kept(
+                list(LiabilityLine.followed_roles()) or [-1]):
+            LiabilityLine.store(only=only)
 
     @classmethod
     def classify_again(cls):
