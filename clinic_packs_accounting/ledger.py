@@ -153,14 +153,12 @@ class LiabilityLine(ModelSQL, ModelView):
             elif name in Posted._fields:
                 return Column(stored, name)
             return null
-        # A line kept as "other" (an exception) is classified again at each
-        # read, so that a template created since for its product counts.
         query = stored.select(
             *log_columns(),
             *(stored_column(n).as_(n) for n in columns),
-            where=stored.account.in_(list(cls.followed_roles()) or [-1])
-            & (stored.kind != 'other'))
-        # The lines read live are few (draft moves, exceptions): classified
+            where=stored.account.in_(list(cls.followed_roles()) or [-1]))
+        # The lines read live are few (draft moves, lines of an account
+        # followed since they were posted): classified
         # by their ids, the planner joins only them to their origins instead
         # of hashing every origin table for lines it cannot tell are kept.
         unkept = cls.unkept()
@@ -173,9 +171,8 @@ class LiabilityLine(ModelSQL, ModelView):
     @classmethod
     def unkept(cls):
         """Return the ids of the lines on the accounts followed that the
-        reports classify live: lines of draft moves, lines kept as "other"
-        (exceptions, see store) and lines of an account followed since they
-        were posted.
+        reports classify live: lines of draft moves and lines of an account
+        followed since they were posted.
 
         Read once per transaction until it writes (its counter changes), as
         followed_roles: a report builds the lines several times."""
@@ -195,11 +192,8 @@ class LiabilityLine(ModelSQL, ModelView):
                     where=line.account.in_(accounts)
                     & ~Exists(posted.select(Literal(1),
                             where=posted.move_line == line.id)))
-            others = posted.select(posted.move_line,
-                where=posted.account.in_(accounts)
-                & (posted.kind == 'other'))
             cursor = transaction.connection.cursor()
-            cursor.execute(*Union(live, others, all_=True))
+            cursor.execute(*live)
             cache.clear()
             cache[transaction.counter] = [i for i, in cursor]
         return cache[transaction.counter]
@@ -277,9 +271,9 @@ class LiabilityLine(ModelSQL, ModelView):
         A posted line never changes, nor do the records that classify it (its
         origin, the pack, the redemption), so the reports need not join them
         again.  A line classified "other" (an exception) is kept as such,
-        so that the reports can tell it is kept, but read live (see unkept),
-        so that it counts as soon as, say, a template for its product is
-        created.
+        and classified again when the templates of products change (see
+        reclassify_others), so that it counts as soon as, say, a template
+        for its product is created.
         Only the lines on the accounts followed are kept, the facts of the
         moves posted kept first (see keep_sources): a line on an account
         followed only later is read live until classify_again (see unkept).
@@ -327,6 +321,24 @@ class LiabilityLine(ModelSQL, ModelView):
                         where=condition)))
         # The lines kept changed without a write of the ORM.
         _unkept.pop(Transaction(), None)
+
+    @classmethod
+    def reclassify_others(cls):
+        """Classify again the lines kept as "other": a template created
+        for their product, or moved to it, makes them a pack's."""
+        pool = Pool()
+        Posted = pool.get('clinic.pack.liability.line.posted')
+        Line = pool.get('account.move.line')
+        posted = Posted.__table__()
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*posted.join(line,
+                condition=line.id == posted.move_line).select(
+                line.move, where=posted.kind == 'other'))
+        moves = sorted({m for m, in cursor})
+        if moves:
+            cursor.execute(*posted.delete(where=posted.kind == 'other'))
+            cls.store(moves)
 
     @classmethod
     def _joins(cls):
@@ -741,7 +753,8 @@ class PostedLiabilityLine(ModelSQL):
             ]
         cls._sql_indexes.update({
                 Index(t, (t.account, Index.Equality())),
-                # The exceptions, read live by every report (see unkept).
+                # The exceptions, classified again when templates change
+                # (see LiabilityLine.reclassify_others).
                 Index(t, (t.account, Index.Equality()),
                     where=t.kind == 'other'),
                 })

@@ -63,6 +63,27 @@ class Template(metaclass=PoolMeta):
     def default_multi_purpose_voucher(cls):
         return False
 
+    # The posted lines classify a product's sales by its template (see
+    # ledger.LiabilityLine): a change of which products have one classifies
+    # the exceptions again.
+    @classmethod
+    def create(cls, vlist):
+        templates = super().create(vlist)
+        Pool().get('clinic.pack.liability.line').reclassify_others()
+        return templates
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        if any({'product', 'company'} & set(values)
+                for values in args[1::2]):
+            Pool().get('clinic.pack.liability.line').reclassify_others()
+
+    @classmethod
+    def delete(cls, templates):
+        super().delete(templates)
+        Pool().get('clinic.pack.liability.line').reclassify_others()
+
     @classmethod
     def validate_fields(cls, templates, field_names):
         super().validate_fields(templates, field_names)
