@@ -498,9 +498,11 @@ class LiabilityLine(ModelSQL, ModelView):
         these roles, so that history on an account configured before stays
         in the reports (doc/accounting.md, "Accounts followed"):
 
-        - liability: the invoice move lines of pack sales (and of what
-          _followed_sale adds, such as membership fees) and their credit
-          notes (the invoice posts them to the contract liability), the
+        - liability: the invoice move lines, off the income statement, of
+          pack sales (and of what _followed_sale adds, such as membership
+          fees) and their credit notes (the invoice posts them to the
+          contract liability; a sale made before its product had a
+          template posted to revenue, which stays revenue), the
           lines of the allotment allocations and the debit lines, off the
           income statement, of the module's own recognition moves (service
           revenue, breakage, unclaimed property all debit the liability; a
@@ -635,7 +637,14 @@ class LiabilityLine(ModelSQL, ModelView):
         Template = pool.get('clinic.pack.template')
 
         template = Template.__table__()
+        account = Account.__table__()
+        type_ = AccountType.__table__()
+        # A contract liability is never on the income statement: a product
+        # sold before it had a template posted its sales to revenue, and its
+        # new template must not make that revenue account a liability.
         sales = (facts
+            .join(account, condition=facts.account == account.id)
+            .join(type_, 'LEFT', condition=account.type == type_.id)
             .join(template, 'LEFT', condition=(
                     (template.product == facts.product)
                     & (template.company == facts.company)))
@@ -644,6 +653,7 @@ class LiabilityLine(ModelSQL, ModelView):
                 facts.account.as_('account'),
                 Literal('liability').as_('role'),
                 where=(facts.posting == Null)
+                & (Coalesce(type_.statement, '') != 'income')
                 & cls._followed_sale(facts, template)))
 
         account = Account.__table__()
