@@ -608,6 +608,37 @@ def _template_values(clinic, **values):
         }
 
 
+def test_packsadmin_creates_and_deletes_template(
+        clinic, packsadmin, accountant, frontdesk):
+    """The packs administrator creates a template and deletes it: with the
+    accounting module, each classifies the kept exceptions again (a
+    template for their product would make them its own), which touches
+    tables the administrator has no rights on.  The accountant and the
+    front desk may not create templates."""
+    posted = ("SELECT kind, account, COUNT(*), SUM(amount) "
+        "FROM clinic_pack_liability_line_posted "
+        "GROUP BY kind, account ORDER BY kind, account")
+    kept = clinic.query(posted)
+    before = clinic.snapshot()
+    for user in [accountant, frontdesk]:
+        error = refused(user.model('clinic.pack.template').create,
+            [_template_values(clinic, name="Not theirs")])
+        assert_access_refused(error)
+    clinic.assert_unchanged(before)
+
+    Template = packsadmin.model('clinic.pack.template')
+    template_id, = Template.create(
+        [_template_values(clinic, name="RPC created template")])
+    assert clinic.query(
+        "SELECT name, company FROM clinic_pack_template WHERE id = %s",
+        (template_id,)) == [
+        ("RPC created template", ids(clinic, 'companies', 'A'))]
+    Template.delete([template_id])
+    clinic.assert_unchanged(before)
+    # Classified again to the same: the product has no sale yet.
+    assert clinic.query(posted) == kept
+
+
 def test_template_bonus_too_large(clinic, packsadmin):
     "1,000 bonus units on 6 bought is refused."
     before = clinic.snapshot()
