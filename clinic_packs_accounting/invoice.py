@@ -80,9 +80,18 @@ class InvoiceLine(metaclass=PoolMeta):
         "Whether the line sells, cancels or refunds a pack."
         pool = Pool()
         Template = pool.get('clinic.pack.template')
+        LiabilityLine = pool.get('clinic.pack.liability.line')
         origin = self.origin
         if origin and origin.__name__ == 'clinic.pack':
             return True
+        if (origin and origin.__name__ == 'account.invoice.line'
+                and origin.invoice and origin.invoice.move):
+            # A credit note mirrors the line it credits: a sale posted
+            # before its product had a template went to revenue, and so
+            # does its credit.
+            roles = LiabilityLine.followed_roles(self.invoice.company)
+            return any(roles.get(l.account.id) == 'liability'
+                for l in origin.invoice.move.lines if l.origin == origin)
         if not self.product:
             return False
         # A credit note may follow the template's deactivation.
