@@ -639,12 +639,14 @@ class LiabilityLine(ModelSQL, ModelView):
         template = Template.__table__()
         account = Account.__table__()
         type_ = AccountType.__table__()
-        # A contract liability is never on the income statement: a product
-        # sold before it had a template posted its sales to revenue, and its
-        # new template must not make that revenue account a liability.
-        sales = (facts
+        typed = (facts
             .join(account, condition=facts.account == account.id)
-            .join(type_, 'LEFT', condition=account.type == type_.id)
+            .join(type_, 'LEFT', condition=account.type == type_.id))
+        # Neither role is ever on the income statement: a product sold
+        # before it had a template posted its sales to revenue, and its new
+        # template must not make that revenue account a liability.
+        off_income = Coalesce(type_.statement, '') != 'income'
+        sales = (typed
             .join(template, 'LEFT', condition=(
                     (template.product == facts.product)
                     & (template.company == facts.company)))
@@ -652,17 +654,10 @@ class LiabilityLine(ModelSQL, ModelView):
                 facts.company.as_('company'),
                 facts.account.as_('account'),
                 Literal('liability').as_('role'),
-                where=(facts.posting == Null)
-                & (Coalesce(type_.statement, '') != 'income')
+                where=(facts.posting == Null) & off_income
                 & cls._followed_sale(facts, template)))
 
-        account = Account.__table__()
-        type_ = AccountType.__table__()
-        own = (facts
-            .join(account, condition=facts.account == account.id)
-            .join(type_, 'LEFT', condition=account.type == type_.id))
         original = (facts.posting != Null) & facts.original
-        off_income = Coalesce(type_.statement, '') != 'income'
         role = Case(
             (facts.posting == 'allotment', 'liability'),
             (original & off_income & facts.debit
@@ -673,7 +668,7 @@ class LiabilityLine(ModelSQL, ModelView):
             (original & off_income & facts.credit
                 & (facts.posting == 'breakage'), 'accrual'),
             else_=Null)
-        own = own.select(
+        own = typed.select(
             facts.company.as_('company'),
             facts.account.as_('account'),
             role.as_('role'),
