@@ -94,7 +94,7 @@ class Clinic:
             'users': {}, 'companies': {}, 'parties': {}, 'products': {},
             'templates': {}, 'packs': {}, 'redemptions': {},
             'consents': {}, 'attachments': {}, 'memberships': {},
-            'plans': {}, 'accounts': {}, 'employees': {},
+            'plans': {}, 'accounts': {}, 'employees': {}, 'invoices': {},
             }
 
 
@@ -375,6 +375,51 @@ def memberships(clinic):
         clinic.ids['memberships'][name] = membership.id
 
 
+def credit_notes(clinic):
+    """Two posted invoices of company A for the accountant to credit: an
+    unused pack sold on an invoice, and a product sold as a plain service
+    that the clinic has made a pack since."""
+    Party = Model.get('party.party')
+    Uom = Model.get('product.uom')
+    Category = Model.get('product.category')
+    ProductTemplate = Model.get('product.template')
+    Product = Model.get('product.product')
+    Template = Model.get('clinic.pack.template')
+    Invoice = Model.get('account.invoice')
+    party = Party(clinic.ids['parties']["Sofia Rossi"])
+
+    def sell(product, price):
+        invoice = Invoice(type='out', party=party, invoice_date=clinic.today)
+        line = invoice.lines.new()
+        line.product = product
+        line.quantity = 1
+        line.unit_price = Decimal(price)
+        invoice.click('post')
+        return invoice
+    clinic.ids['invoices']['credit_pack'] = sell(
+        Product(clinic.ids['products']["6 Physio sessions pack"]),
+        '275.00').id
+
+    unit, = Uom.find([('name', '=', "Unit")])
+    category, = Category.find([('name', '=', "Treatment Packs")])
+    product_template = ProductTemplate(
+        name="4 Reflexology sessions", code='REFLEX4', type='service',
+        default_uom=unit, list_price=Decimal('160.00'))
+    product_template.account_category = category
+    product_template.save()
+    product, = product_template.products
+    clinic.ids['invoices']['credit_service'] = sell(product, '160.00').id
+    template = Template(
+        name="4 reflexology sessions", company=clinic.company_a,
+        product=product, unit='session', quantity=Decimal(4),
+        bonus_quantity=Decimal(0), validity_months=6, grace_days=0,
+        refund_policy='pro_rata')
+    template.services.append(
+        Product(clinic.ids['products']["Physiotherapy session"]))
+    template.save()
+    clinic.ids['templates'][template.name] = template.id
+
+
 STEPS = [
     company_a,
     company_b,
@@ -383,6 +428,7 @@ STEPS = [
     consents,
     packs,
     memberships,
+    credit_notes,
     ]
 
 

@@ -639,6 +639,46 @@ def test_packsadmin_creates_and_deletes_template(
     assert clinic.query(posted) == kept
 
 
+def test_accountant_credits_invoices(clinic, accountant):
+    """The accountant credits two invoices with the host's wizard, each
+    credit note mirroring the line it credits: the pack's debits the
+    contract liability and cancels the unused pack; the plain service's,
+    sold before its product became a pack, debits revenue and cancels
+    nothing."""
+    liability = clinic.ids['accounts']['A']['contract_liability']
+    for key, pack_state in [('credit_pack', 'cancelled'),
+            ('credit_service', None)]:
+        invoice = ids(clinic, 'invoices', key)
+        (line, sale_account, credited), = clinic.query(
+            "SELECT il.id, ml.account, ml.credit "
+            "FROM account_invoice_line AS il "
+            "JOIN account_move_line AS ml "
+            "ON ml.origin = 'account.invoice.line,' || il.id "
+            "WHERE il.invoice = %s", (invoice,))
+        packs = clinic.query("SELECT id FROM clinic_pack WHERE origin = %s",
+            ('account.invoice.line,%s' % line,))
+        wizard = accountant.wizard('account.invoice.credit',
+            'account.invoice', [invoice],
+            action_id=clinic.action_id('account_invoice.credit'))
+        wizard.run('start', 'credit', with_refund=True)
+        (state, debit_account, debit), = clinic.query(
+            "SELECT i.state, ml.account, ml.debit "
+            "FROM account_invoice_line AS il "
+            "JOIN account_invoice AS i ON i.id = il.invoice "
+            "JOIN account_move_line AS ml "
+            "ON ml.origin = 'account.invoice.line,' || il.id "
+            "WHERE il.origin = %s", ('account.invoice.line,%s' % line,))
+        assert state == 'paid'
+        # The credit note debits what the sale credited, where it did.
+        assert (debit_account, debit) == (sale_account, credited)
+        if pack_state:
+            assert sale_account == liability
+            assert [clinic.pack(p)['state'] for p, in packs] == [pack_state]
+        else:
+            assert sale_account != liability
+            assert packs == []
+
+
 def test_template_bonus_too_large(clinic, packsadmin):
     "1,000 bonus units on 6 bought is refused."
     before = clinic.snapshot()
