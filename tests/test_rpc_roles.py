@@ -646,8 +646,9 @@ def test_accountant_credits_invoices(clinic, accountant):
     sold before its product became a pack, debits revenue and cancels
     nothing."""
     liability = clinic.ids['accounts']['A']['contract_liability']
-    for key, pack_state in [('credit_pack', 'cancelled'),
-            ('credit_service', None)]:
+    for key, amount, pack_state in [
+            ('credit_pack', Decimal('275.00'), 'cancelled'),
+            ('credit_service', Decimal('160.00'), None)]:
         invoice = ids(clinic, 'invoices', key)
         (line, sale_account, credited), = clinic.query(
             "SELECT il.id, ml.account, ml.credit "
@@ -669,8 +670,9 @@ def test_accountant_credits_invoices(clinic, accountant):
             "ON ml.origin = 'account.invoice.line,' || il.id "
             "WHERE il.origin = %s", ('account.invoice.line,%s' % line,))
         assert state == 'paid'
+        assert credited == amount
         # The credit note debits what the sale credited, where it did.
-        assert (debit_account, debit) == (sale_account, credited)
+        assert (debit_account, debit) == (sale_account, amount)
         if pack_state:
             assert sale_account == liability
             assert [clinic.pack(p)['state'] for p, in packs] == [pack_state]
