@@ -15,8 +15,28 @@ from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 
 from .access import check_report_company, report_companies
-from .ledger import company_where, log_columns, pack_contract
+from .ledger import company_where, log_columns, pack_contract, ref
 from .opening import EARNED, contract_figures, value_from_opening
+
+
+def unheld(lines):
+    """Return lines joined to what tells whether a pack holds each, and
+    the condition that none does (an exception): a line from no pack
+    ("other"), or a line of a sale of a template's product that issued no
+    pack.  Such a sale was posted before its product had a template, to
+    revenue: a line on the liability naming it (a correction, say) is no
+    pack's."""
+    Pack = Pool().get('clinic.pack')
+    pack = Pack.__table__()
+    # One hash of the packs' origins, not a probe per line.
+    issued = pack.select(pack.origin.as_('origin'),
+        where=pack.origin.like('account.invoice.line,%'),
+        group_by=[pack.origin])
+    from_item = lines.join(issued, 'LEFT', condition=(
+            issued.origin == ref('account.invoice.line', lines.sale_line)))
+    return from_item, ((lines.kind == 'other')
+        | ((lines.sale_line != Null) & (lines.period == Null)
+            & (issued.origin == Null)))
 
 
 def liability_lines():
@@ -450,13 +470,13 @@ class ExceptionLine(ModelSQL, ModelView):
     def table_query(cls):
         context = Transaction().context
         lines = liability_lines()
-        where = lines.kind == 'other'
+        from_item, where = unheld(lines)
         if context.get('date'):
             where &= lines.date <= context['date']
         in_companies = company_where(lines.company, report_companies())
         if in_companies is not None:
             where &= in_companies
-        return lines.select(
+        return from_item.select(
             lines.id.as_('id'),
             *log_columns(),
             lines.company.as_('company'),
@@ -663,11 +683,11 @@ def unmatched_query(lines, company, date):
     lines (count), in one pass over the lines (the Exceptions list shows
     the same lines)."""
     zero = lines.amount * 0
-    other = lines.kind == 'other'
+    from_item, other = unheld(lines)
 
     def total(condition, amount=lines.amount):
         return Coalesce(Sum(Case((condition, amount), else_=zero)), 0)
-    return lines.select(
+    return from_item.select(
         total((lines.period != Null) & (lines.pack == Null)
             & (lines.role == 'liability')).as_('fees'),
         total(other & (lines.role == 'liability')).as_('exceptions'),
@@ -676,4 +696,5 @@ def unmatched_query(lines, company, date):
         Count(Case((other, lines.id))).as_('count'),
         # Only the lines of a figure: the packs' own are most of them.
         where=(lines.company == company.id) & (lines.date <= date)
-        & (other | (lines.period != Null)))
+        & ((lines.kind == 'other') | (lines.period != Null)
+            | (lines.sale_line != Null)))
