@@ -156,12 +156,17 @@ def pack_balances(date, company=None, companies=None, lines=None,
         lines = LiabilityLine.table_query()
     # The lines that name the pack, in one pass: on the contract liability
     # (amount) and on the breakage accrual accounts followed (accrued).
-    direct = lines.select(
-        lines.pack.as_('pack'),
-        Sum(Case((lines.role == 'liability', lines.amount))).as_('amount'),
-        Sum(Case((lines.role == 'accrual', -lines.amount))).as_('accrued'),
-        where=(lines.pack != Null) & (lines.date <= date),
-        group_by=[lines.pack])
+    # Left to the caller without own_lines and merges.
+    direct = None
+    if merges or own_lines:
+        direct = lines.select(
+            lines.pack.as_('pack'),
+            Sum(Case((lines.role == 'liability', lines.amount))).as_(
+                'amount'),
+            Sum(Case((lines.role == 'accrual', -lines.amount))).as_(
+                'accrued'),
+            where=(lines.pack != Null) & (lines.date <= date),
+            group_by=[lines.pack])
     # The invoice lines that sold packs: when they were billed and credited.
     # Read by the packs and by the members of their families: evaluated
     # once.
@@ -221,12 +226,10 @@ def pack_balances(date, company=None, companies=None, lines=None,
                 Sum(m_amount).as_('amount'),
                 Sum(m_accrued).as_('accrued'),
                 group_by=[m_holder]))
-    elif own_lines:
-        # Every family is its one pack: what it brings is read on its own
-        # row, without grouping every pack again.
-        family = direct
     else:
-        family = None
+        # Every family is its one pack: what it brings is read on its own
+        # row, without grouping every pack again (none without own_lines).
+        family = direct
 
     # Units redeemed: a redemption counts from its recognition and stops
     # counting when its reversal is posted (their service date without
