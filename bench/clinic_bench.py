@@ -220,6 +220,15 @@ class Bench:
                 breakage_method='proportional',
                 breakage_rate=Decimal('0.25'), refund_policy='pro_rata')
             template.save()
+            # The history's packs: ten redemptions each (the issue's
+            # 1,000,000 over 100,000 packs) at 50.00 a session, two left.
+            history = Template(name="12 sessions", company=company,
+                product=service("12 sessions", '600.00'),
+                quantity=Decimal(10), bonus_quantity=Decimal(2),
+                services=[session], validity_days=365, grace_days=GRACE,
+                breakage_method='proportional',
+                breakage_rate=Decimal('0.25'), refund_policy='pro_rata')
+            history.save()
             plan = Plan(name="Monthly", company=company,
                 product=service("Membership", '60.00'),
                 interval='month', post_invoices=True)
@@ -231,6 +240,7 @@ class Bench:
         self.ids = {
             'liability': liability.id, 'accrual': accrual.id,
             'session': session.id, 'template': template.id,
+            'history_template': history.id,
             'plan': plan.id, 'membership_product': plan.product.id,
             'history': parties[0].id, 'desk': parties[1].id,
             'member': parties[2].id,
@@ -246,8 +256,9 @@ class Bench:
         self.company, liability, accrual = cursor.fetchone()
         self.ids = {'liability': liability, 'accrual': accrual}
 
-    def sell(self, party, date=SOLD, quantity=1):
-        "Sell packs to party by a posted invoice; return the packs."
+    def sell(self, party, date=SOLD, quantity=1, template='template'):
+        """Sell packs of the template of ids[template] to party by a posted
+        invoice, at its product's list price; return the packs."""
         from trytond.pool import Pool
         pool = Pool()
         Invoice = pool.get('account.invoice')
@@ -257,7 +268,7 @@ class Bench:
         Party = pool.get('party.party')
         Company = pool.get('company.company')
         company = Company(self.company)
-        template = Template(self.ids['template'])
+        template = Template(self.ids[template])
         invoice = Invoice(type='out', company=company,
             currency=company.currency, party=Party(party), invoice_date=date)
         invoice.on_change_type()
@@ -266,7 +277,7 @@ class Bench:
             currency=company.currency, product=template.product,
             quantity=quantity)
         line.on_change_product()
-        line.unit_price = Decimal('275.00')
+        line.unit_price = template.product.list_price
         invoice.lines = [line]
         invoice.save()
         Invoice.post([invoice])
@@ -325,20 +336,81 @@ class Bench:
     # History --------------------------------------------------------------
     def seed(self):
         "One sold pack with one redemption, the rows the history copies."
-        packs = self.sell(self.ids['history'])
-        pack, = packs
+        pack, = self.sell(self.ids['history'], template='history_template')
         redemption = self.redeem(pack, SOLD + dt.timedelta(days=1))
         desk, = self.sell(self.ids['desk'], quantity=1)
         self.ids.update(seed_pack=pack.id, seed_redemption=redemption.id,
             desk_pack=desk.id)
 
     def build_history(self, packs, redemptions, due):
-        """Copy the seed: packs sold by invoice, redemptions posted, and
-        due[1] packs due to expire (due[0] of them earlier than the rest).
+        """Copy the seeds: packs sold by invoice, redemptions posted, and
+        due[1] packs due to expire (due[0] of them earlier than the rest),
+        each pack sold by an invoice of its own, as in a clinic's ledger:
+        the reconciliation of the history finds no difference.
         """
+        from trytond.pool import Pool
         from trytond.transaction import Transaction
         cursor = Transaction().connection.cursor()
-        pack_id = self.ids['seed_pack']
+        cursor.execute('SELECT quantity FROM clinic_pack WHERE id = %s',
+            (self.ids['seed_pack'],))
+        sessions, = cursor.fetchone()
+        # Round robin, so that any sizes fit: no pack redeemed beyond its
+        # sessions (a negative liability no clinic has).
+        per_pack = -(-redemptions // packs)
+        assert per_pack < sessions, (
+            "at most %s redemptions per pack" % (sessions - 1))
+        pk = self._clone_sales(self.ids['seed_pack'], packs, 'H', {
+                'expiry_date': "DATE '%s'" % (TODAY + dt.timedelta(days=300)),
+                # The seed's breakage accrual move is not copied.
+                'breakage_accrued': '0',
+                })
+        # The redemptions: the k-th of pack p its k-th day after the sale.
+        cursor.execute(
+            "SELECT id FROM account_move WHERE origin = %s",
+            ('clinic.pack.redemption,%s' % self.ids['seed_redemption'],))
+        r_move_id, = cursor.fetchone()
+        pack = '((g - 1) %% %s + 1)' % packs
+        day = 's.date - 1 - (%s %% 200) + ((g - 1) / %s + 1)' % (pack, packs)
+        rd = self._clone('clinic_pack_redemption',
+            self.ids['seed_redemption'], redemptions, {
+                'pack': '%s + %s' % (pk, pack),
+                'date': day,
+                'sequence_label': 'NULL'})
+        mr = self._clone('account_move', r_move_id, redemptions, {
+                'number': "'R' || g", 'post_number': "'R' || g",
+                'origin': "'clinic.pack.redemption,' || (%s + g)" % rd,
+                'date': day, 'period': self._period(day)})
+        self._clone_lines(r_move_id, mr, redemptions, {})
+        cursor.execute('UPDATE clinic_pack AS p '
+            'SET redeemed_quantity = r.quantity, '
+            'remaining_quantity = p.quantity - r.quantity, '
+            'remaining_amount = p.amount - r.amount '
+            'FROM (SELECT pack, SUM(quantity) AS quantity, '
+                'SUM(amount) AS amount FROM clinic_pack_redemption '
+                'WHERE id > %s GROUP BY pack) AS r '
+            'WHERE p.id = r.pack', (rd,))
+        # The packs due to expire, unused: the first few before the others.
+        few, many = due
+        first = SOLD + dt.timedelta(days=10)
+        self.expiry = {
+            few: first + dt.timedelta(days=GRACE + 1),
+            many: first + dt.timedelta(days=GRACE + 6),
+            }
+        self._clone_sales(self.ids['desk_pack'], many, 'E', {
+                'expiry_date': "CASE WHEN g <= %s THEN DATE '%s' "
+                "ELSE DATE '%s' END" % (
+                    few, first, first + dt.timedelta(days=5)),
+                })
+        # Copied rows bypass the posting, which classifies the liability
+        # lines for the reports: classify them as a migration does.
+        Pool().get('clinic.pack.liability.line').store()
+        cursor.execute('ANALYZE')
+
+    def _clone_sales(self, pack_id, count, prefix, overrides):
+        """Copy pack and the invoice that sold it count times, the sales
+        spread over 200 days; return the id before the copied packs'."""
+        from trytond.transaction import Transaction
+        cursor = Transaction().connection.cursor()
         cursor.execute('SELECT origin FROM clinic_pack WHERE id = %s',
             (pack_id,))
         origin, = cursor.fetchone()
@@ -350,65 +422,39 @@ class Bench:
         cursor.execute('SELECT move FROM account_invoice WHERE id = %s',
             (invoice_id,))
         move_id, = cursor.fetchone()
-        cursor.execute(
-            "SELECT id FROM account_move WHERE origin = %s",
-            ('clinic.pack.redemption,%s' % self.ids['seed_redemption'],))
-        r_move_id, = cursor.fetchone()
-
-        bases = {t: self._max_id(t) for t in [
+        inv, il, mv, pk = (self._max_id(t) for t in [
                 'account_invoice', 'account_invoice_line', 'account_move',
-                'clinic_pack', 'clinic_pack_redemption']}
-        inv, il, mv, pk, rd = (bases[t] for t in [
-                'account_invoice', 'account_invoice_line', 'account_move',
-                'clinic_pack', 'clinic_pack_redemption'])
-        # The sales, spread over 200 days (moves first: invoices link them).
-        self._clone('account_move', move_id, packs, {
-                'number': "'H' || g", 'post_number': "'H' || g",
+                'clinic_pack'])
+        day = 's.date - (g % 200)'
+        # Moves first: invoices link them.
+        self._clone('account_move', move_id, count, {
+                'number': "'%s' || g" % prefix,
+                'post_number': "'%s' || g" % prefix,
                 'origin': "'account.invoice,' || (%s + g)" % inv,
-                'date': 's.date - (g % 200)'})
-        self._clone('account_invoice', invoice_id, packs, {
-                'number': "'H' || g", 'move': '%s + g' % mv})
-        self._clone('account_invoice_line', line_id, packs, {
+                'date': day, 'period': self._period(day)})
+        self._clone('account_invoice', invoice_id, count, {
+                'number': "'%s' || g" % prefix, 'move': '%s + g' % mv,
+                'invoice_date': 's.invoice_date - (g % 200)'})
+        self._clone('account_invoice_line', line_id, count, {
                 'invoice': '%s + g' % inv})
-        self._clone_lines(move_id, mv, packs, {
+        self._clone_lines(move_id, mv, count, {
                 'origin': "CASE WHEN s.origin = 'account.invoice.line,%s' "
                 "THEN 'account.invoice.line,' || (%s + g) "
                 "ELSE s.origin END" % (line_id, il)})
-        self._clone('clinic_pack', pack_id, packs, {
-                'number': "'H' || g",
-                'origin': "'account.invoice.line,' || (%s + g)" % il,
-                'expiry_date': "DATE '%s'" % (TODAY + dt.timedelta(days=300)),
-                })
-        # The redemptions, as many for each pack.
-        per_pack = max(redemptions // packs, 1)
-        mr = self._max_id('account_move')
-        self._clone('clinic_pack_redemption', self.ids['seed_redemption'],
-            redemptions, {
-                'pack': '%s + (g - 1) / %s + 1' % (pk, per_pack),
-                'sequence_label': 'NULL'})
-        self._clone('account_move', r_move_id, redemptions, {
-                'number': "'R' || g", 'post_number': "'R' || g",
-                'origin': "'clinic.pack.redemption,' || (%s + g)" % rd,
-                'date': 's.date - (g % 200)'})
-        self._clone_lines(r_move_id, mr, redemptions, {})
-        # The packs due to expire: the first few before the others.
-        few, many = due
-        first = SOLD + dt.timedelta(days=10)
-        self.expiry = {
-            few: first + dt.timedelta(days=GRACE + 1),
-            many: first + dt.timedelta(days=GRACE + 6),
-            }
-        self._clone('clinic_pack', self.ids['desk_pack'], many, {
-                'number': "'E' || g",
-                'expiry_date': "CASE WHEN g <= %s THEN DATE '%s' "
-                "ELSE DATE '%s' END" % (
-                    few, first, first + dt.timedelta(days=5)),
-                })
-        # Copied rows bypass the posting, which classifies the liability
-        # lines for the reports: classify them as a migration does.
-        from trytond.pool import Pool
-        Pool().get('clinic.pack.liability.line').store()
-        cursor.execute('ANALYZE')
+        self._clone('clinic_pack', pack_id, count, dict({
+                    'number': "'%s' || g" % prefix,
+                    'origin': "'account.invoice.line,' || (%s + g)" % il,
+                    'start_date': 's.start_date - (g % 200)',
+                    }, **overrides))
+        return pk
+
+    @staticmethod
+    def _period(date):
+        "SQL of the standard period of the copied move's company at date."
+        return ("(SELECT p.id FROM account_period AS p "
+            "JOIN account_fiscalyear AS f ON f.id = p.fiscalyear "
+            "WHERE f.company = s.company AND p.type = 'standard' "
+            "AND p.start_date <= %s AND p.end_date >= %s)" % (date, date))
 
     def _max_id(self, table):
         from trytond.transaction import Transaction
@@ -480,6 +526,23 @@ class Bench:
         company = Company(self.company)
         accounts = [self.ids['liability'], self.ids['accrual']]
         cursor = Transaction().connection.cursor()
+        # The reports' figures, checked after the timings: the history is
+        # a clinic's ledger, so a report that lost lines fails here.
+        closing, reconciled = [], []
+
+        def check(exceptions):
+            figures = reconciled[-1]
+            assert figures['difference'] == 0 == figures[
+                'accrual_difference'], figures
+            assert figures['exceptions'] == exceptions, figures
+            # The roll-forward closes at the ledger's net liability.
+            assert closing[-1] == (
+                figures['ledger'] - figures['ledger_accrual']), (
+                closing[-1], figures)
+            timings['figures' + ('_exception' if exceptions else '')] = {
+                k: figures[k] for k in [
+                    'ledger', 'packs', 'exceptions', 'difference',
+                    'ledger_accrual', 'packs_accrual', 'exception_count']}
 
         def raw_sum():
             cursor.execute('SELECT SUM(credit - debit) FROM '
@@ -507,9 +570,10 @@ class Bench:
                     from_date=SOLD - dt.timedelta(days=30), to_date=TODAY):
                 lines = Line.search([])
                 assert lines, "empty roll-forward"
-                Line.read([l.id for l in lines], [
+                rows = Line.read([l.id for l in lines], [
                         'opening', 'billings', 'revenue', 'accrual',
                         'closing', 'revenue_from_opening'])
+                closing.append(sum(r['closing'] for r in rows))
 
         def reconciliation():
             # Search and read, as the client opens its row.
@@ -520,7 +584,7 @@ class Bench:
                         'difference', 'ledger_accrual', 'packs_accrual',
                         'accrual_exceptions', 'accrual_difference',
                         'exception_count'])
-                assert figures['difference'] is not None
+                reconciled.append(figures)
 
         timings = {}
         for name, func in [('raw_sum', raw_sum),
@@ -546,6 +610,7 @@ class Bench:
         timings['floor_ratio'] = (
             (timings['rollforward'] + timings['reconciliation'])
             / timings['floor'])
+        check(Decimal(0))
         # Again once the ledger has an exception, as a clinic's soon does:
         # the reports then classify a line live.
         self.post_exception()
@@ -553,6 +618,7 @@ class Bench:
                 ('reconciliation', reconciliation)]:
             func()
             timings[name + '_exception'] = median_time(func, self.repeat)
+        check(Decimal('10.00'))
         timings['ratio_exception'] = ((timings['rollforward_exception']
                 + timings['reconciliation_exception']) / timings['raw_sum'])
         self.results['reports'] = timings
