@@ -45,6 +45,10 @@ TODAY = dt.date.today()
 SOLD = TODAY - dt.timedelta(days=60)
 GRACE = 7
 
+# The packs' prices: 6 sessions for the desk and the packs due to expire,
+# 12 for the history's packs (50.00 a session).
+PRICES = {'template': Decimal('275.00'), 'history_template': Decimal('600.00')}
+
 # The host's work is done in batches of this size, each its own
 # transaction, as the renewal cron commits its batches: one call posting
 # 5,000 invoices ran for more than 18 minutes.
@@ -214,7 +218,7 @@ class Bench:
                 return template.products[0]
             session = service("Session", '50.00')
             template = Template(name="6 sessions", company=company,
-                product=service("6 sessions", '275.00'),
+                product=service("6 sessions", PRICES['template']),
                 quantity=Decimal(5), bonus_quantity=Decimal(1),
                 services=[session], validity_days=365, grace_days=GRACE,
                 breakage_method='proportional',
@@ -223,7 +227,8 @@ class Bench:
             # The history's packs: ten redemptions each (the issue's
             # 1,000,000 over 100,000 packs) at 50.00 a session, two left.
             history = Template(name="12 sessions", company=company,
-                product=service("12 sessions", '600.00'),
+                product=service(
+                    "12 sessions", PRICES['history_template']),
                 quantity=Decimal(10), bonus_quantity=Decimal(2),
                 services=[session], validity_days=365, grace_days=GRACE,
                 breakage_method='proportional',
@@ -258,7 +263,7 @@ class Bench:
 
     def sell(self, party, date=SOLD, quantity=1, template='template'):
         """Sell packs of the template of ids[template] to party by a posted
-        invoice, at its product's list price; return the packs."""
+        invoice, at its PRICES; return the packs."""
         from trytond.pool import Pool
         pool = Pool()
         Invoice = pool.get('account.invoice')
@@ -268,6 +273,7 @@ class Bench:
         Party = pool.get('party.party')
         Company = pool.get('company.company')
         company = Company(self.company)
+        price = PRICES[template]
         template = Template(self.ids[template])
         invoice = Invoice(type='out', company=company,
             currency=company.currency, party=Party(party), invoice_date=date)
@@ -277,7 +283,7 @@ class Bench:
             currency=company.currency, product=template.product,
             quantity=quantity)
         line.on_change_product()
-        line.unit_price = template.product.list_price
+        line.unit_price = price
         invoice.lines = [line]
         invoice.save()
         Invoice.post([invoice])
