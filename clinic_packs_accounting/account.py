@@ -15,6 +15,7 @@ PACK_POSTINGS = [
     ('unclaimed', "Unclaimed Property"),
     ('accrual', "Breakage Accrual"),
     ('allotment', "Allotment Allocation"),
+    ('opening', "Opening Balance"),
     ]
 
 

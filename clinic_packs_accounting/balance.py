@@ -206,6 +206,8 @@ def pack_balances(date, company=None, companies=None, lines=None,
             (member.origin.like('clinic.pack,%'), zero),
             (member.origin.like('account.invoice.line,%')
                 & (sales.billed == Null), zero),
+            # Entered by hand and billed by its opening move: its lines.
+            (member.opening_move != Null, zero),
             else_=member.amount)
         if direct is None:
             return billed, zero

@@ -24,6 +24,8 @@ _pack_accounts = WeakKeyDictionary()
 PACK_FIELDS = [
     'contract_liability_account', 'breakage_revenue_account',
     'breakage_accrual_account', 'unclaimed_property_account', 'pack_journal']
+# Settings a company may leave empty (see Pack.post_opening).
+OPTIONAL_FIELDS = ['pack_opening_account']
 
 _ACCOUNTS = {
     'contract_liability_account': (
@@ -40,6 +42,12 @@ _ACCOUNTS = {
         "Unclaimed Property",
         "Payable to the state for expired balances under escheat laws "
         "(never revenue)."),
+    'pack_opening_account': (
+        "Pack Opening Balance",
+        "Debited with the value of a pack entered by hand (a migration, a "
+        "funder) when it is activated, the contract liability credited. "
+        "Empty: such a pack posts nothing, and the reconciliation shows "
+        "its value as a difference."),
     }
 _JOURNAL = (
     "Pack Recognition Journal",
@@ -82,11 +90,14 @@ class Configuration(metaclass=PoolMeta):
             Eval('context', {}).get('company', -1)))
     pack_journal = fields.MultiValue(_journal(
             Eval('context', {}).get('company', -1)))
+    pack_opening_account = fields.MultiValue(_account(
+            'pack_opening_account',
+            Eval('context', {}).get('company', -1)))
 
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
-        if field in PACK_FIELDS:
+        if field in PACK_FIELDS or field in OPTIONAL_FIELDS:
             return pool.get('account.configuration.pack_account')
         return super().multivalue_model(field)
 
@@ -108,7 +119,7 @@ class Configuration(metaclass=PoolMeta):
             values = SimpleNamespace(**{
                     name: configuration.get_multivalue(
                         name, company=company.id)
-                    for name in PACK_FIELDS})
+                    for name in PACK_FIELDS + OPTIONAL_FIELDS})
         if any(getattr(values, name) is None for name in PACK_FIELDS):
             raise PackPostingError(gettext(
                     'clinic_packs_accounting.msg_no_configuration',
@@ -130,6 +141,8 @@ class ConfigurationPackAccount(ModelSQL, CompanyValueMixin):
     unclaimed_property_account = _account(
         'unclaimed_property_account', Eval('company', -1))
     pack_journal = _journal(Eval('company', -1))
+    pack_opening_account = _account(
+        'pack_opening_account', Eval('company', -1))
 
     @classmethod
     def create(cls, vlist):

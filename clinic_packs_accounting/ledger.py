@@ -422,6 +422,13 @@ class LiabilityLine(ModelSQL, ModelView):
                 ('unclaimed', 'unclaimed')]:
             kinds.append(
                 ((pack.id != Null) & (move.pack_posting == posting), kind))
+        # A pack entered by hand is billed by its opening move, and its
+        # cancellation reverses it, as a credit note does a sale.
+        opening = (pack.id != Null) & (move.pack_posting == 'opening')
+        kinds.extend([
+                (opening & (amount > 0), 'billing'),
+                (opening, 'cancellation'),
+                ])
         return kinds
 
     @classmethod
@@ -503,7 +510,9 @@ class LiabilityLine(ModelSQL, ModelView):
           fees) and their credit notes (the invoice posts them to the
           contract liability; a sale made before its product had a
           template posted to revenue, which stays revenue), the
-          lines of the allotment allocations and the debit lines, off the
+          lines of the allotment allocations, the credit lines, off the
+          income statement, of the opening moves of packs entered by hand
+          (see Pack.post_opening) and the debit lines, off the
           income statement, of the module's own recognition moves (service
           revenue, breakage, unclaimed property all debit the liability; a
           reversal takes the accounts of the move it reverses);
@@ -667,6 +676,8 @@ class LiabilityLine(ModelSQL, ModelView):
                 'accrual'),
             (original & off_income & facts.credit
                 & (facts.posting == 'breakage'), 'accrual'),
+            (original & off_income & facts.credit
+                & (facts.posting == 'opening'), 'liability'),
             else_=Null)
         own = typed.select(
             facts.company.as_('company'),

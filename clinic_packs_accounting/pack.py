@@ -121,6 +121,11 @@ class Pack(metaclass=PoolMeta):
     breakage_move = fields.Many2One(
         'account.move', "Breakage Move", readonly=True,
         help="The move of the expiry, reversed if the pack is reinstated.")
+    opening_move = fields.Many2One(
+        'account.move', "Opening Move", readonly=True,
+        help="The move that put the value of a pack entered by hand on the "
+        "contract liability when it was activated, reversed if the pack is "
+        "cancelled.")
 
     @classmethod
     def default_breakage_accrued(cls):
@@ -136,7 +141,8 @@ class Pack(metaclass=PoolMeta):
         # through breakage_move a user could make the pack post the exact
         # reversal of any move on reinstatement.
         return super()._workflow_fields() | {
-            'breakage_accrued', 'broken_amount', 'breakage_move'}
+            'breakage_accrued', 'broken_amount', 'breakage_move',
+            'opening_move'}
 
     @classmethod
     def copy(cls, packs, default=None):
@@ -144,7 +150,71 @@ class Pack(metaclass=PoolMeta):
         default.setdefault('breakage_accrued', Decimal(0))
         default.setdefault('broken_amount', Decimal(0))
         default.setdefault('breakage_move', None)
+        default.setdefault('opening_move', None)
         return super().copy(packs, default=default)
+
+    @classmethod
+    def _activate(cls, packs):
+        super()._activate(packs)
+        cls.post_opening([p for p in packs if not p.origin])
+
+    @classmethod
+    def _cancel(cls, packs):
+        super()._cancel(packs)
+        cls.reverse_opening([p for p in packs if p.opening_move])
+
+    @classmethod
+    def post_opening(cls, packs):
+        """Put the value of packs entered by hand on the contract liability.
+
+        A pack with no origin (a migration, a funder's) was sold by no
+        invoice, so nothing credited the liability its uses debit: Dr the
+        company's pack opening balance account, Cr contract liability, for
+        the pack's amount, dated its start.  A company without that account
+        posts nothing, and the reconciliation shows the value as a
+        difference.
+        """
+        pool = Pool()
+        Configuration = pool.get('account.configuration')
+        Move = pool.get('account.move')
+        moves = {}
+        for pack in packs:
+            if pack.opening_move or not pack.amount:
+                continue
+            opening = Configuration(1).get_multivalue(
+                'pack_opening_account', company=pack.company.id)
+            if not opening:
+                continue
+            configuration = Move.pack_configuration(pack.company, pack)
+            move = Move.new_pack_move(
+                pack.company, pack.start_date, pack, 'opening',
+                gettext('clinic_packs_accounting.msg_move_opening',
+                    pack=pack.rec_name),
+                [(opening, pack.amount),
+                    (configuration.contract_liability_account,
+                        -pack.amount)],
+                party=pack.party)
+            if move:
+                moves[pack] = move
+        Move.save_post(list(moves.values()))
+        for pack, move in moves.items():
+            pack.opening_move = move
+        with without_check_access():
+            cls.save(list(moves))
+
+    @classmethod
+    def reverse_opening(cls, packs):
+        "Reverse the opening moves of cancelled packs, dated today."
+        pool = Pool()
+        Move = pool.get('account.move')
+        moves = []
+        for pack in packs:
+            date = guard.company_today(pack.company)
+            moves.append(pack.opening_move.new_pack_reversal(
+                    max(date, pack.opening_move.date), pack,
+                    gettext('clinic_packs_accounting.msg_move_opening_cancel',
+                        pack=pack.rec_name)))
+        Move.save_post(moves)
 
     @classmethod
     def expire(cls, packs):

@@ -381,28 +381,82 @@ def test_user_does_redemption(clinic, request, today, user):
     assert after['remaining_quantity'] == before['remaining_quantity'] - 1
 
 
-def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, today):
+def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, accountant, today):
     """The front desk enters a pack by hand (a funder's, a migration): it is
-    created draft and the Activate button opens it."""
+    created draft and the Activate button opens it.  Once the accountant has
+    set the pack opening balance account, activating it puts its value on
+    the contract liability; the front desk cannot set that account."""
+    company = ids(clinic, 'companies', 'A')
+    liability = clinic.ids['accounts']['A']['contract_liability']
+    # A balance sheet account of company A that no pack setting names.
+    opening = clinic.value(
+        "SELECT a.id FROM account_account AS a "
+        "JOIN account_account_type AS t ON t.id = a.type "
+        "WHERE a.company = %s AND t.statement = 'balance' "
+        "AND NOT t.receivable AND NOT t.payable "
+        "AND a.closed IS NOT TRUE AND a.id NOT IN ("
+            "SELECT unnest(ARRAY[contract_liability_account, "
+                "breakage_revenue_account, breakage_accrual_account, "
+                "unclaimed_property_account]) "
+            "FROM account_configuration_pack_account WHERE company = %s) "
+        "ORDER BY a.code, a.id LIMIT 1", (company, company))
+    setting = ('account_configuration_pack_account', clinic.value(
+            "SELECT id FROM account_configuration_pack_account "
+            "WHERE company = %s", (company,)))
+    Configuration = 'account.configuration'
+    before = clinic.snapshot(setting)
+    error = refused(frontdesk.model(Configuration).write, [1],
+        {'pack_opening_account': opening})
+    assert_access_refused(error)
+    clinic.assert_unchanged(before, setting)
+
     Pack = frontdesk.model(PACK)
-    (pack_id,) = Pack.create([{
-                'company': ids(clinic, 'companies', 'A'),
-                'party': ids(clinic, 'parties', "Liam O'Brien"),
-                'template': ids(clinic, 'templates',
-                    "6 physiotherapy sessions"),
-                'currency': clinic.value(
-                    "SELECT currency FROM company_company WHERE id = %s",
-                    (ids(clinic, 'companies', 'A'),)),
-                'start_date': today,
-                'quantity': Decimal(6),
-                'amount': Decimal('240.00'),
-                }])
-    assert clinic.pack(pack_id)['state'] == 'draft'
-    frontdesk.button(PACK, 'activate', [pack_id])
-    pack = clinic.pack(pack_id)
-    assert pack['state'] == 'active'
-    assert (pack['remaining_quantity'], pack['remaining_amount']) == (
-        Decimal(6), Decimal('240.00'))
+
+    def issue(amount):
+        (pack_id,) = Pack.create([{
+                    'company': company,
+                    'party': ids(clinic, 'parties', "Liam O'Brien"),
+                    'template': ids(clinic, 'templates',
+                        "6 physiotherapy sessions"),
+                    'currency': clinic.value(
+                        "SELECT currency FROM company_company WHERE id = %s",
+                        (company,)),
+                    'start_date': today,
+                    'quantity': Decimal(6),
+                    'amount': Decimal(amount),
+                    }])
+        assert clinic.pack(pack_id)['state'] == 'draft'
+        frontdesk.button(PACK, 'activate', [pack_id])
+        pack = clinic.pack(pack_id)
+        assert pack['state'] == 'active'
+        assert (pack['remaining_quantity'], pack['remaining_amount']) == (
+            Decimal(6), Decimal(amount))
+        return pack_id
+
+    # Without the account, nothing is posted.
+    pack_id = issue('240.00')
+    assert clinic.moves_of(PACK, pack_id) == []
+    assert clinic.pack(pack_id)['opening_move'] is None
+
+    accountant.model(Configuration).write([1],
+        {'pack_opening_account': opening}, context={'company': company})
+    try:
+        pack_id = issue('180.00')
+        (move,) = clinic.moves_of(PACK, pack_id)
+        assert clinic.pack(pack_id)['opening_move'] == move
+        assert clinic.value(
+            "SELECT pack_posting FROM account_move WHERE id = %s",
+            (move,)) == 'opening'
+        assert clinic.query(
+            "SELECT account, debit, credit FROM account_move_line "
+            "WHERE move = %s ORDER BY debit", (move,)) == [
+            (liability, Decimal('0'), Decimal('180.00')),
+            (opening, Decimal('180.00'), Decimal('0')),
+            ]
+    finally:
+        # The other tests' packs entered by hand open against nothing.
+        accountant.model(Configuration).write([1],
+            {'pack_opening_account': None}, context={'company': company})
 
 
 def test_packsadmin_cancels_redemption(clinic, packsadmin):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.clinic_packs.tests import unit
+from trytond.modules.clinic_packs.tests.unit import START
 from trytond.modules.clinic_packs_accounting.exceptions import (
     ReportCompanyError)
 from trytond.modules.clinic_packs_accounting.report import reconcile
@@ -190,6 +191,110 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                     Move.write([move], {'description': "Edited"})
             self.assertEqual(Pack(other.id).breakage_move, None)
             self.assertEqual(Move(move.id).origin, Redemption(redemption.id))
+
+    @with_transaction()
+    def test_pack_by_hand_opening(self):
+        """A pack entered by hand (a migration) puts its value on the
+        contract liability when the front desk activates it, against the
+        opening balance account the accountant set; the reconciliation
+        agrees, and cancelling such a pack reverses it"""
+        pool = Pool()
+        Account = pool.get('account.account')
+        Configuration = pool.get('account.configuration')
+        Move = pool.get('account.move')
+        Pack = pool.get('clinic.pack')
+        Redemption = pool.get('clinic.pack.redemption')
+        Line = pool.get('clinic.pack.liability.rollforward.line')
+        with self.clinic(accounting=True) as clinic:
+            accounts, _ = configure_accounting(clinic.company)
+            liability = accounts.contract_liability_account
+            opening = Account(code='3900', name="Opening Balances",
+                type=liability.type, parent=liability.parent,
+                company=clinic.company)
+            opening.save()
+            company = clinic.company
+            desk = self.create_user('desk_opening', [company],
+                ('clinic_packs', 'group_clinic_packs'))
+            administrator = self.create_user('admin_opening', [company],
+                ('clinic_packs', 'group_clinic_packs_admin'))
+            accountant = self.create_user('accountant_opening', [company],
+                ('account', 'group_account_admin'))
+
+            def balances():
+                with Transaction().set_context(date=REDEEMED):
+                    return (Account(liability.id).balance,
+                        Account(opening.id).balance)
+
+            # Without the account, the front desk's pack posts nothing.
+            with self.as_user(desk, company=company.id):
+                first = self.issue(clinic, amount='240.00')
+            self.assertEqual(Pack(first.id).opening_move, None)
+            self.assertEqual(balances(), (Decimal('0.00'), Decimal('0.00')))
+            # Only an accountant sets it.
+            with self.as_user(desk, company=company.id):
+                with self.assertRaises(AccessError):
+                    Configuration.write([Configuration(1)], {
+                            'pack_opening_account': opening.id})
+            with self.as_user(accountant, company=company.id):
+                Configuration.write([Configuration(1)], {
+                        'pack_opening_account': opening.id})
+
+            with self.as_user(desk, company=company.id):
+                pack = self.issue(clinic, amount='240.00')
+                redemption = self.redeem(clinic, pack)
+                Redemption.do([redemption])
+                unused = self.issue(clinic, amount='100.00')
+            move = Pack(pack.id).opening_move
+            self.assertEqual((move.state, move.pack_posting, move.date,
+                    move.origin), ('posted', 'opening', START, Pack(pack.id)))
+            self.assertEqual(sorted(
+                    (l.account.code, l.debit, l.credit) for l in move.lines), [
+                    ('2300', Decimal('0'), Decimal('240.00')),
+                    ('3900', Decimal('240.00'), Decimal('0')),
+                    ])
+            # 240.00 + 100.00 less the session, 40.00.
+            self.assertEqual(balances(), (Decimal('-300.00'), Decimal('340.00')))
+            with self.as_user(accountant, company=company.id):
+                figures = reconcile(company, REDEEMED)
+            # The first pack, activated before the account was set, still
+            # holds 240.00 the ledger never received.
+            self.assertEqual(
+                (figures['ledger'], figures['packs'], figures['exceptions'],
+                    figures['difference']),
+                (Decimal('300.00'), Decimal('540.00'), Decimal('0.00'),
+                    Decimal('-240.00')))
+
+            # Cancelling the unused pack reverses its opening, today.
+            with self.as_user(administrator, company=company.id):
+                Pack.cancel([Pack(unused.id)])
+            reversal, = Move.search([
+                    ('origin', '=', str(Pack(unused.id))),
+                    ('id', '!=', Pack(unused.id).opening_move.id)])
+            self.assertEqual((reversal.state, reversal.pack_posting),
+                ('posted', 'opening'))
+            self.assertEqual(sorted(
+                    (l.account.code, l.debit, l.credit) for l in reversal.lines), [
+                    ('2300', Decimal('100.00'), Decimal('0')),
+                    ('3900', Decimal('0'), Decimal('100.00')),
+                    ])
+            Pack.cancel([Pack(first.id)])
+            today = pool.get('ir.date').today()
+            with self.as_user(accountant, company=company.id):
+                figures = reconcile(company, today)
+                with Transaction().set_context(company=company.id,
+                        from_date=START, to_date=today):
+                    row, = Line.search([])
+                    self.assertEqual(
+                        (row.opening, row.billings, row.cancellations,
+                            row.revenue, row.other, row.closing),
+                        (Decimal('0.00'), Decimal('340.00'), Decimal('100.00'),
+                            Decimal('40.00'), Decimal('0.00'),
+                            Decimal('200.00')))
+            self.assertEqual(
+                (figures['ledger'], figures['packs'], figures['exceptions'],
+                    figures['difference']),
+                (Decimal('200.00'), Decimal('200.00'), Decimal('0.00'),
+                    Decimal('0.00')))
 
     @with_transaction()
     def test_other_company_rollforward(self):

@@ -46,6 +46,9 @@ operations = st.lists(st.one_of(
         st.tuples(st.just('refund'), st.integers(0, 50)),
         st.tuples(st.just('merge'), st.integers(0, 50), st.integers(0, 50)),
         st.tuples(st.just('late'), st.integers(100, 100000)),
+        st.tuples(st.just('hand'), st.integers(0, 7),
+            st.integers(100, 100000)),
+        st.tuples(st.just('void'), st.integers(0, 50)),
         ), min_size=1, max_size=16)
 
 
@@ -74,6 +77,15 @@ class LedgerPropertyTestCase(unittest.TestCase):
         accounts, revenue = configure_accounting(company)
         self.liability = accounts.contract_liability_account
         self.accrual = accounts.breakage_accrual_account
+        # Packs entered by hand (migrations) are opened against it.
+        Account = pool.get('account.account')
+        Configuration = pool.get('account.configuration')
+        opening = Account(code='3900', name="Opening Balances",
+            type=self.liability.type, parent=self.liability.parent,
+            company=company)
+        opening.save()
+        Configuration.write([Configuration(1)], {
+                'pack_opening_account': opening.id})
 
         category = Category(name="Services", accounting=True,
             account_revenue=revenue)
@@ -298,6 +310,21 @@ class LedgerPropertyTestCase(unittest.TestCase):
                     quantity=Decimal(5), services=[self.session],
                     validity_days=VALIDITY, breakage_method='remote',
                     refund_policy='pro_rata').save()
+        elif kind == 'hand':
+            # Entered by hand, as a migration: opened on the liability.
+            template = self.templates[args[0]]
+            pack = Pack(company=company, currency=company.currency,
+                party=self.party, template=template, start_date=SOLD,
+                quantity=template.total_quantity,
+                amount=Decimal(args[1]) / 100)
+            pack.save()
+            Pack.activate([pack])
+        elif kind == 'void':
+            # An unused pack entered by hand cancelled: its opening reversed.
+            unused = [p for p in packs if p.state == 'active'
+                and not p.origin and not p.redeemed_quantity]
+            if unused:
+                Pack.cancel([unused[args[0] % len(unused)]])
         elif kind == 'redeem':
             # Draw from the packs that can be used.
             active = [p for p in packs
@@ -476,6 +503,12 @@ class LedgerPropertyTestCase(unittest.TestCase):
             # became a followed liability.
             @example([('late', 12000), ('late', 9000), ('redeem', 0, 1, 1),
                     ('sell', 1, 27500), ('expire',)])
+            # Packs entered by hand, used, merged, expired and cancelled:
+            # their value came from no invoice.
+            @example([('hand', 4, 24000), ('sell', 4, 27500),
+                    ('redeem', 0, 2, 1), ('hand', 2, 10000), ('void', 0),
+                    ('hand', 6, 30000), ('merge', 0, 2), ('expire',),
+                    ('refund', 1)])
             def run(ops):
                 # Each example starts from the clinic set up above, so that
                 # a failure replays and shrinks.
