@@ -350,6 +350,22 @@ class WizardSession:
 
 # --- the modules' messages ---------------------------------------------------
 
+# A balance sheet account of company %(company)s that no pack setting
+# names (id, name): an account to open packs entered by hand against.
+SPARE_BALANCE_ACCOUNT = (
+    "SELECT a.id, a.name FROM account_account AS a "
+    "JOIN account_account_type AS t ON t.id = a.type "
+    "WHERE a.company = %(company)s AND t.statement = 'balance' "
+    "AND NOT t.receivable AND NOT t.payable "
+    "AND a.closed IS NOT TRUE AND a.id NOT IN ("
+        "SELECT unnest(ARRAY[contract_liability_account, "
+            "breakage_revenue_account, breakage_accrual_account, "
+            "unclaimed_property_account]) "
+        "FROM account_configuration_pack_account "
+        "WHERE company = %(company)s) "
+    "ORDER BY a.code, a.id LIMIT 1")
+
+
 MESSAGE_FILES = {
     'clinic_packs': REPO / 'clinic_packs' / 'message.xml',
     'clinic_packs_membership': REPO / 'clinic_packs_membership'

@@ -9,6 +9,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from . import browser
+from .rpc import SPARE_BALANCE_ACCOUNT
 from .test_browser_rollforward import open_report
 
 # The contract liability account alone (credit - debit).
@@ -157,25 +158,15 @@ def test_accountant_reconciles_and_reads_balances(page, trytond_server):
 def test_accountant_sets_pack_opening_account(page, trytond_server):
     """Before a migration the accountant sets the pack opening balance
     account in the accounting configuration, and can empty it again."""
-    company, = trytond_server.query(
+    (company,), = trytond_server.query(
         "SELECT company FROM account_configuration_pack_account "
         "WHERE contract_liability_account IS NOT NULL")
-    # A balance sheet account no pack setting names.
     (account, name), = trytond_server.query(
-        "SELECT a.id, a.name FROM account_account AS a "
-        "JOIN account_account_type AS t ON t.id = a.type "
-        "WHERE a.company = %s AND t.statement = 'balance' "
-        "AND NOT t.receivable AND NOT t.payable "
-        "AND a.closed IS NOT TRUE AND a.id NOT IN ("
-            "SELECT unnest(ARRAY[contract_liability_account, "
-                "breakage_revenue_account, breakage_accrual_account, "
-                "unclaimed_property_account]) "
-            "FROM account_configuration_pack_account) "
-        "ORDER BY a.code, a.id LIMIT 1", company)
+        SPARE_BALANCE_ACCOUNT, {'company': company})
     setting = (
         "SELECT pack_opening_account FROM account_configuration_pack_account "
         "WHERE company = %s")
-    assert trytond_server.query(setting, company) == [(None,)]
+    assert trytond_server.query(setting, (company,)) == [(None,)]
 
     browser.login(page, trytond_server, *browser.ACCOUNTANT)
     # The host's accounting configuration, its Clinic Packs part: Clinic
@@ -185,7 +176,7 @@ def test_accountant_sets_pack_opening_account(page, trytond_server):
     expect(tab.locator('label', has_text='Pack Opening Balance')).to_be_visible()
     assert name in browser.fill_many2one(page, 'pack_opening_account', name)
     browser.save(page)
-    assert trytond_server.query(setting, company) == [(account,)]
+    assert trytond_server.query(setting, (company,)) == [(account,)]
     browser.screenshot(page, 'accountant-pack-opening-account')
 
     # Emptied again: the other tests' packs entered by hand post nothing.
@@ -194,7 +185,7 @@ def test_accountant_sets_pack_opening_account(page, trytond_server):
     field.press('Tab')
     browser.settle(page)
     browser.save(page)
-    assert trytond_server.query(setting, company) == [(None,)]
+    assert trytond_server.query(setting, (company,)) == [(None,)]
 
 
 COLUMNS = [

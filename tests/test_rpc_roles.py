@@ -19,7 +19,7 @@ import pytest
 from trytond.modules.clinic_packs.compat import TRYTON_8
 
 from .rpc import (
-    RPCError, assert_access_refused, assert_clean_refusal, assert_message,
+    SPARE_BALANCE_ACCOUNT, RPCError, assert_access_refused, assert_clean_refusal, assert_message,
     assert_one_of_messages, assert_state_refused, refused)
 
 PACK = 'clinic.pack'
@@ -388,18 +388,8 @@ def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, accountant, today):
     the contract liability; the front desk cannot set that account."""
     company = ids(clinic, 'companies', 'A')
     liability = clinic.ids['accounts']['A']['contract_liability']
-    # A balance sheet account of company A that no pack setting names.
-    opening = clinic.value(
-        "SELECT a.id FROM account_account AS a "
-        "JOIN account_account_type AS t ON t.id = a.type "
-        "WHERE a.company = %s AND t.statement = 'balance' "
-        "AND NOT t.receivable AND NOT t.payable "
-        "AND a.closed IS NOT TRUE AND a.id NOT IN ("
-            "SELECT unnest(ARRAY[contract_liability_account, "
-                "breakage_revenue_account, breakage_accrual_account, "
-                "unclaimed_property_account]) "
-            "FROM account_configuration_pack_account WHERE company = %s) "
-        "ORDER BY a.code, a.id LIMIT 1", (company, company))
+    (opening, _), = clinic.query(
+        SPARE_BALANCE_ACCOUNT, {'company': company})
     setting = ('account_configuration_pack_account', clinic.value(
             "SELECT id FROM account_configuration_pack_account "
             "WHERE company = %s", (company,)))
