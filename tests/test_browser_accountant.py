@@ -157,7 +157,9 @@ def test_accountant_reconciles_and_reads_balances(page, trytond_server):
 
 def test_accountant_sets_pack_opening_account(page, trytond_server):
     """Before a migration the accountant sets the pack opening balance
-    account in the accounting configuration, and can empty it again."""
+    account in Clinic Packs > Configuration > Pack Accounting Configuration
+    (the message on missing pack accounts names that path), and can empty
+    it again."""
     (company,), = trytond_server.query(
         "SELECT company FROM account_configuration_pack_account "
         "WHERE contract_liability_account IS NOT NULL")
@@ -169,10 +171,12 @@ def test_accountant_sets_pack_opening_account(page, trytond_server):
     assert trytond_server.query(setting, (company,)) == [(None,)]
 
     browser.login(page, trytond_server, *browser.ACCOUNTANT)
-    # The host's accounting configuration, its Clinic Packs part: Clinic
-    # Packs > Configuration is the packs administrators'.
-    browser.open_menu(page, 'Financial', 'Configuration', 'Configuration')
-    tab = browser.active_tab(page)
+    # Where the missing-accounts message sends them; of Clinic Packs >
+    # Configuration, only that entry is theirs.
+    tab = browser.open_menu(
+        page, 'Clinic Packs', 'Configuration', 'Pack Accounting Configuration')
+    expect(page.locator(
+            '#menu .column-char[title="Consent Templates"]')).to_have_count(0)
     expect(tab.locator('label', has_text='Pack Opening Balance')).to_be_visible()
     assert name in browser.fill_many2one(page, 'pack_opening_account', name)
     browser.save(page)
