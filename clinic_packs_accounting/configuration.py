@@ -119,7 +119,7 @@ class Configuration(metaclass=PoolMeta):
             values = SimpleNamespace(**{
                     name: configuration.get_multivalue(
                         name, company=company.id)
-                    for name in PACK_FIELDS + OPTIONAL_FIELDS})
+                    for name in PACK_FIELDS})
         if any(getattr(values, name) is None for name in PACK_FIELDS):
             raise PackPostingError(gettext(
                     'clinic_packs_accounting.msg_no_configuration',
