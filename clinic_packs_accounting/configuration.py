@@ -9,6 +9,7 @@ from sql import Table
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -93,6 +94,40 @@ class Configuration(metaclass=PoolMeta):
     pack_opening_account = fields.MultiValue(_account(
             'pack_opening_account',
             Eval('context', {}).get('company', -1)))
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        cls._check_pack_company(fields_names)
+        return super().read(ids, fields_names)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for _, values in zip(actions, actions):
+            cls._check_pack_company(values)
+        super().write(*args)
+
+    @classmethod
+    def _check_pack_company(cls, names):
+        """Refuse a user's call on the pack settings of a company the user
+        does not work in.
+
+        The settings are per company, the company taken from the call's
+        context, which the server does not check: without this an
+        accountant of one company could set another's accounts.  Record
+        rules cannot do it, as the host reads and writes the values with
+        its access checks off."""
+        transaction = Transaction()
+        company = transaction.context.get('company')
+        if (not transaction.check_access or not transaction.user
+                or company is None
+                or not set(names) & set(PACK_FIELDS + OPTIONAL_FIELDS)):
+            return
+        # The companies the user works in now, as the record rules read
+        # them (the current one, or all the user's when so chosen).
+        if company not in Pool().get('res.user').get_companies():
+            raise AccessError(gettext(
+                    'clinic_packs_accounting.msg_pack_accounts_other_company'))
 
     @classmethod
     def multivalue_model(cls, field):

@@ -40,6 +40,9 @@ USERS = {
         ["Clinic Packs", "Clinic Packs Administration"], 'A'),
     'deskb': ('harbourdesk', "Harbourside Front Desk",
         ["Clinic Packs"], 'B'),
+    # An accountant of company B only: company A's settings are not hers.
+    'booksb': ('harbourbooks', "Harbourside Accountant",
+        ["Account", "Account Administration"], 'B'),
     }
 # The demo's users, for the tests.
 DEMO_PASSWORDS = {
@@ -257,6 +260,9 @@ def users(clinic):
         found = Group.find([('name', 'in', groups)])
         assert len(found) == len(groups), (groups, found)
         user.groups.extend(found)
+        # Only their own company: the default is the creating admin's.
+        while user.companies:
+            user.companies.pop()
         user.companies.append(type(company)(company.id))
         user.company = company
         user.save()

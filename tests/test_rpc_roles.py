@@ -5,8 +5,8 @@
 The users (see tests/rpc_clinic.py): `frontdesk` (group Clinic Packs) and
 `packsadmin` (Clinic Packs and Clinic Packs Administration) of company A,
 the demo's Riverside Physio & Wellness; `accountant` (the demo's, with the
-Account groups); `deskb` (Clinic Packs) of company B, Harbourside Clinic,
-only.  The allowed calls work; every forbidden call is refused with the
+Account groups); `deskb` (Clinic Packs) and `booksb` (the Account groups)
+of company B, Harbourside Clinic, only.  The allowed calls work; every forbidden call is refused with the
 modules' message (read from their message.xml) and writes nothing: the
 row counts of the tables a call could touch and the rows it aims at are
 compared in SQL before and after.
@@ -56,6 +56,11 @@ def accountant(clinic):
 @pytest.fixture(scope='module')
 def deskb(clinic):
     return clinic.login('deskb', server=1)
+
+
+@pytest.fixture(scope='module')
+def booksb(clinic):
+    return clinic.login('booksb')
 
 
 def ids(clinic, kind, name):
@@ -447,6 +452,54 @@ def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, accountant, today):
         # The other tests' packs entered by hand open against nothing.
         accountant.model(Configuration).write([1],
             {'pack_opening_account': None}, context={'company': company})
+
+
+def test_accountant_of_company_b_cannot_set_company_a_accounts(
+        clinic, booksb):
+    """Company B's accountant sets her own company's pack accounts only:
+    naming company A in the context, as a crafted call can, is refused and
+    writes nothing."""
+    company_a = ids(clinic, 'companies', 'A')
+    company_b = ids(clinic, 'companies', 'B')
+    (opening_a, _), = clinic.query(
+        SPARE_BALANCE_ACCOUNT, {'company': company_a})
+    tables = ['account_configuration_pack_account']
+    settings = [(tables[0], i) for i, in clinic.query(
+            "SELECT id FROM account_configuration_pack_account "
+            "ORDER BY id")]
+    before = clinic.snapshot(*settings, tables=tables)
+    Configuration = booksb.model('account.configuration')
+    for values in [
+            {'pack_opening_account': opening_a},
+            {'contract_liability_account': opening_a},
+            ]:
+        error = refused(Configuration.write, [1], values,
+            context={'company': company_a})
+        assert_message(error,
+            'clinic_packs_accounting.msg_pack_accounts_other_company')
+        clinic.assert_unchanged(before, *settings, tables=tables)
+    # Nor does she read them.
+    error = refused(Configuration.read, [1], ['contract_liability_account'],
+        context={'company': company_a})
+    assert_message(error,
+        'clinic_packs_accounting.msg_pack_accounts_other_company')
+
+    # Her own company's, she sets and empties again.
+    (opening_b, _), = clinic.query(
+        SPARE_BALANCE_ACCOUNT, {'company': company_b})
+    Configuration.write([1], {'pack_opening_account': opening_b},
+        context={'company': company_b})
+    try:
+        assert clinic.value(
+            "SELECT pack_opening_account "
+            "FROM account_configuration_pack_account WHERE company = %s",
+            (company_b,)) == opening_b
+    finally:
+        Configuration.write([1], {'pack_opening_account': None},
+            context={'company': company_b})
+    assert clinic.value(
+        "SELECT pack_opening_account FROM account_configuration_pack_account "
+        "WHERE company = %s", (company_a,)) is None
 
 
 def test_packsadmin_cancels_redemption(clinic, packsadmin):
