@@ -609,6 +609,12 @@ class Bench:
                 + timings['reconciliation']) / timings['raw_sum'])
         timings['host_balance_ratio'] = (
             timings['host_balance'] / timings['raw_sum'])
+        # The least: each report below the host's balance.  The
+        # reconciliation states that balance, so it is shown beside it.
+        timings['rollforward_host_ratio'] = (
+            timings['rollforward'] / timings['host_balance'])
+        timings['reconciliation_host_ratio'] = (
+            timings['reconciliation'] / timings['host_balance'])
         # What the two reports cannot go below without a balance kept per
         # contract: the reconciliation states the host's own balance, and
         # the 116(b) column needs each contract's opening and earnings.
@@ -898,6 +904,11 @@ def table(results):
                     rep['rollforward'], rep['reconciliation'],
                     rep['raw_sum'], rep['host_balance_ratio']),
                 rep['ratio'], "<= 3"))
+        rows.append(("roll-forward / host balance (%.2f s vs %.2f s)" % (
+                    rep['rollforward'], rep['host_balance']),
+                rep['rollforward_host_ratio'], "< 1"))
+        rows.append(("reconciliation / host balance, which it contains",
+                rep['reconciliation_host_ratio'], "reference"))
         rows.append(("roll-forward + reconciliation / host balance + one "
                 "grouping per contract (%.2f s + %.3f s)" % (
                     rep['host_balance'], rep['per_contract']),

@@ -412,7 +412,12 @@ class RollforwardLine(ModelSQL, ModelView):
         Without merges each contract uses the lesser of its opening balance
         and what it earned (see opening.value_from_opening), so PostgreSQL
         sums it per contract and per row and returns a few rows instead of
-        one per contract; merges need the FIFO of opening_revenue."""
+        one per contract; merges need the FIFO of opening_revenue.
+
+        Only a contract that earned in the period can use its opening
+        balance, so only those contracts are grouped: found first by the
+        period's lines, they are the contracts active in the period, not
+        the whole history's (see earning_contracts)."""
         if cls._has_merges():
             result = {}
             for row, _, _, used in cls.opening_revenue().values():
@@ -425,13 +430,18 @@ class RollforwardLine(ModelSQL, ModelView):
         lines = movements(liability, merges=False)
         # Null, not zero, for the lines outside a figure: no numeric
         # product per line (see table_query).
+        earning, earning_contracts = cls.earning_contracts()
         rowed = lines.select(
             cls._row(lines).as_('row'), lines.contract,
             Case((lines.date < from_date, lines.amount)).as_('opening'),
             Case(((lines.date >= from_date)
                     & lines.kind.in_(sorted(EARNED)), -lines.amount)
                 ).as_('earned'),
-            where=cls._where(lines))
+            # Not "or no contract": PostgreSQL then probes the contracts
+            # for each line instead of joining them (minutes, not a second).
+            # Every line has one (see ledger.LiabilityLine._contracts).
+            where=cls._where(lines)
+            & lines.contract.in_(earning_contracts))
         # A contract's lines are all on one row; should one not be, its
         # figure goes to one of its rows, as opening_revenue's does.
         contracts = rowed.select(
@@ -446,9 +456,24 @@ class RollforwardLine(ModelSQL, ModelView):
         used = Case((available < left, available), else_=left)
         cursor.execute(*contracts.select(
                 contracts.row, Sum(used),
-                group_by=[contracts.row], with_=[liability]))
+                group_by=[contracts.row], with_=[liability, earning]))
         # SQLite sums numerics as floats.
         return {row: Decimal(str(amount)) for row, amount in cursor}
+
+    @classmethod
+    def earning_contracts(cls):
+        """Return the liability lines (a common table expression of their
+        own, read once, so that PostgreSQL reads them inline with the
+        filters) and the query of the contracts with a line earned in the
+        context's period: over years of history, the few active in the
+        period."""
+        context = Transaction().context
+        from_date = context.get('from_date') or dt.date.min
+        liability = liability_lines()
+        lines = movements(liability, merges=False)
+        return liability, lines.select(lines.contract,
+            where=cls._where(lines) & (lines.date >= from_date)
+            & lines.kind.in_(sorted(EARNED)))
 
     @classmethod
     def get_revenue_from_opening(cls, lines, name):
