@@ -6,11 +6,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.modules.clinic_packs import guard, value
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import PackPostingError
@@ -21,6 +21,12 @@ BREAKAGE_METHODS = [
     ('proportional', "Proportional (as units are used)"),
     ('escheat', "Escheat (unclaimed property)"),
     ]
+
+
+# The states of a pack once activated whose value a posting may still have
+# to open (see Pack.post_opening_balance): not draft (its activation will),
+# nor cancelled (it gave nothing).
+OPENED_STATES = ['active', 'exhausted', 'expired', 'refunded', 'merged']
 
 
 class Template(metaclass=PoolMeta):
@@ -128,6 +134,21 @@ class Pack(metaclass=PoolMeta):
         "cancelled.")
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'post_opening_balance': {
+                    # A pack entered by hand, activated before its company
+                    # had a pack opening balance account.
+                    'invisible': Bool(Eval('origin'))
+                    | Bool(Eval('opening_move'))
+                    | ~Eval('state').in_(OPENED_STATES),
+                    'icon': 'tryton-forward',
+                    'depends': ['origin', 'opening_move', 'state'],
+                    },
+                })
+
+    @classmethod
     def default_breakage_accrued(cls):
         return Decimal(0)
 
@@ -201,6 +222,26 @@ class Pack(metaclass=PoolMeta):
             pack.opening_move = move
         with without_check_access():
             cls.save(list(moves))
+
+    @classmethod
+    @ModelView.button
+    def post_opening_balance(cls, packs):
+        """Post the opening of packs entered by hand that were activated
+        before their company had a pack opening balance account, so that
+        the reconciliation stops showing their value as a difference."""
+        Configuration = Pool().get('account.configuration')
+        for pack in packs:
+            if (pack.origin or pack.opening_move
+                    or pack.state not in OPENED_STATES or not pack.amount):
+                raise PackPostingError(gettext(
+                        'clinic_packs_accounting.msg_opening_not_needed',
+                        pack=pack.rec_name))
+            if not Configuration(1).get_multivalue(
+                    'pack_opening_account', company=pack.company.id):
+                raise PackPostingError(gettext(
+                        'clinic_packs_accounting.msg_no_opening_account',
+                        pack=pack.rec_name, company=pack.company.rec_name))
+        cls.post_opening(packs)
 
     @classmethod
     def reverse_opening(cls, packs):

@@ -429,13 +429,30 @@ def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, accountant, today):
         return pack_id
 
     # Without the account, nothing is posted.
-    pack_id = issue('240.00')
-    assert clinic.moves_of(PACK, pack_id) == []
-    assert clinic.pack(pack_id)['opening_move'] is None
+    early_id = issue('240.00')
+    assert clinic.moves_of(PACK, early_id) == []
+    assert clinic.pack(early_id)['opening_move'] is None
 
     accountant.model(Configuration).write([1],
         {'pack_opening_account': opening}, context={'company': company})
     try:
+        # The pack activated before: the accountant posts its opening
+        # afterwards, the front desk may not.
+        before = clinic.snapshot((PACK.replace('.', '_'), early_id))
+        error = refused(frontdesk.button, PACK, 'post_opening_balance',
+            [early_id])
+        assert_access_refused(error)
+        clinic.assert_unchanged(before, (PACK.replace('.', '_'), early_id))
+        accountant.button(PACK, 'post_opening_balance', [early_id])
+        (move,) = clinic.moves_of(PACK, early_id)
+        assert clinic.pack(early_id)['opening_move'] == move
+        assert clinic.query(
+            "SELECT account, debit, credit FROM account_move_line "
+            "WHERE move = %s ORDER BY debit", (move,)) == [
+            (liability, Decimal('0'), Decimal('240.00')),
+            (opening, Decimal('240.00'), Decimal('0')),
+            ]
+
         pack_id = issue('180.00')
         (move,) = clinic.moves_of(PACK, pack_id)
         assert clinic.pack(pack_id)['opening_move'] == move

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
+from trytond.modules.clinic_packs import compat
 from trytond.modules.clinic_packs.tests import unit
 from trytond.modules.clinic_packs.tests.unit import START
 from trytond.modules.clinic_packs_accounting.exceptions import (
-    ReportCompanyError)
+    PackPostingError, ReportCompanyError)
 from trytond.modules.clinic_packs_accounting.report import reconcile
 from trytond.modules.company.tests import create_company
 from trytond.pool import Pool
@@ -264,6 +265,35 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                 (Decimal('300.00'), Decimal('540.00'), Decimal('0.00'),
                     Decimal('-240.00')))
 
+            # The accountant posts the first pack's opening afterwards; the
+            # front desk may not, and a pack opened already needs none.
+            with self.as_user(desk, company=company.id):
+                with self.assertRaises(AccessButtonError):
+                    Pack.post_opening_balance([Pack(first.id)])
+            self.assertEqual(Pack(first.id).opening_move, None)
+            with self.as_user(accountant, company=company.id):
+                Pack.post_opening_balance([Pack(first.id)])
+                # 8.0 refuses a hidden button itself; 7.0 runs the method.
+                with self.assertRaises(AccessButtonError if compat.TRYTON_8
+                        else PackPostingError) as refused:
+                    Pack.post_opening_balance([Pack(pack.id)])
+                figures = reconcile(company, REDEEMED)
+            if not compat.TRYTON_8:
+                self.assertEqual(refused.exception.message, (
+                        'Pack "%s" needs no opening balance: only an '
+                        'activated pack entered by hand without one does (a '
+                        'sold pack is opened by its invoice).'
+                        % Pack(pack.id).rec_name))
+            move = Pack(first.id).opening_move
+            self.assertEqual((move.state, move.pack_posting, move.date),
+                ('posted', 'opening', START))
+            self.assertEqual(balances(), (Decimal('-540.00'), Decimal('580.00')))
+            self.assertEqual(
+                (figures['ledger'], figures['packs'], figures['exceptions'],
+                    figures['difference']),
+                (Decimal('540.00'), Decimal('540.00'), Decimal('0.00'),
+                    Decimal('0.00')))
+
             # Cancelling the unused pack reverses its opening, today.
             with self.as_user(administrator, company=company.id):
                 Pack.cancel([Pack(unused.id)])
@@ -287,7 +317,7 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
                     self.assertEqual(
                         (row.opening, row.billings, row.cancellations,
                             row.revenue, row.other, row.closing),
-                        (Decimal('0.00'), Decimal('340.00'), Decimal('100.00'),
+                        (Decimal('0.00'), Decimal('580.00'), Decimal('340.00'),
                             Decimal('40.00'), Decimal('0.00'),
                             Decimal('200.00')))
             self.assertEqual(
