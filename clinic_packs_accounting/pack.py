@@ -138,13 +138,15 @@ class Pack(metaclass=PoolMeta):
         super().__setup__()
         cls._buttons.update({
                 'post_opening_balance': {
-                    # A pack entered by hand, activated before its company
-                    # had a pack opening balance account.
+                    # A pack entered by hand with a value, activated
+                    # before its company had a pack opening balance account
+                    # (a funder's pack at 0.00 has nothing to open).
                     'invisible': Bool(Eval('origin'))
                     | Bool(Eval('opening_move'))
+                    | ~Bool(Eval('amount'))
                     | ~Eval('state').in_(OPENED_STATES),
                     'icon': 'tryton-forward',
-                    'depends': ['origin', 'opening_move', 'state'],
+                    'depends': ['origin', 'opening_move', 'amount', 'state'],
                     },
                 })
 

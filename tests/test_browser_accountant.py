@@ -9,7 +9,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from . import browser
-from .rpc import SPARE_BALANCE_ACCOUNT
+from .rpc import SPARE_BALANCE_ACCOUNT, Client
 from .test_browser_rollforward import open_report
 
 # The contract liability account alone (credit - debit).
@@ -190,6 +190,63 @@ def test_accountant_sets_pack_opening_account(page, trytond_server):
     browser.settle(page)
     browser.save(page)
     assert trytond_server.query(setting, (company,)) == [(None,)]
+
+
+def test_accountant_posts_opening_of_early_pack(page, trytond_server):
+    """A pack the front desk entered by hand before the pack opening balance
+    account was set posted nothing: once the account is set, the
+    accountant opens the pack and clicks Post Opening Balance, and its
+    value reaches the contract liability."""
+    (company, liability), = trytond_server.query(
+        "SELECT company, contract_liability_account "
+        "FROM account_configuration_pack_account "
+        "WHERE contract_liability_account IS NOT NULL")
+    (account, _), = trytond_server.query(
+        SPARE_BALANCE_ACCOUNT, {'company': company})
+    desk = Client(trytond_server.url, trytond_server.database).login(
+        *browser.FRONT_DESK)
+    (template, unit), = trytond_server.query(
+        "SELECT t.id, t.quantity FROM clinic_pack_template AS t "
+        "WHERE t.name = %s", ("6 physiotherapy sessions",))
+    (party,), = trytond_server.query(
+        "SELECT id FROM party_party WHERE name = %s", ("Liam O'Brien",))
+    (currency,), = trytond_server.query(
+        "SELECT currency FROM company_company WHERE id = %s", (company,))
+    pack_id, = desk.model('clinic.pack').create([{
+                'company': company, 'party': party, 'template': template,
+                'currency': currency, 'start_date': dt.date.today(),
+                'quantity': unit, 'amount': Decimal('180.00'),
+                }])
+    desk.button('clinic.pack', 'activate', [pack_id])
+    pack = "SELECT number, opening_move FROM clinic_pack WHERE id = %s"
+    (number, move), = trytond_server.query(pack, (pack_id,))
+    assert move is None
+
+    accountant = Client(trytond_server.url, trytond_server.database).login(
+        *browser.ACCOUNTANT)
+    configuration = accountant.model('account.configuration')
+    configuration.write([1], {'pack_opening_account': account},
+        context={'company': company})
+    try:
+        browser.login(page, trytond_server, *browser.ACCOUNTANT)
+        tab = browser.open_menu(page, 'Clinic Packs', 'Packs')
+        browser.open_row(page, number)
+        tab.get_by_role('button', name='Post Opening Balance').click()
+        browser.settle(page)
+        (_, move), = trytond_server.query(pack, (pack_id,))
+        assert trytond_server.query(
+            "SELECT account, debit, credit FROM account_move_line "
+            "WHERE move = %s ORDER BY debit", (move,)) == [
+            (liability, Decimal('0'), Decimal('180.00')),
+            (account, Decimal('180.00'), Decimal('0')),
+            ]
+        # Posted once: the button is gone.
+        expect(tab.get_by_role(
+                'button', name='Post Opening Balance')).to_have_count(0)
+        browser.screenshot(page, 'accountant-post-opening-balance')
+    finally:
+        configuration.write([1], {'pack_opening_account': None},
+            context={'company': company})
 
 
 COLUMNS = [

@@ -281,8 +281,9 @@ class AccountingAccessTestCase(unit.ClinicTestCase):
             if not compat.TRYTON_8:
                 self.assertEqual(refused.exception.message, (
                         'Pack "%s" needs no opening balance: only an '
-                        'activated pack entered by hand without one does (a '
-                        'sold pack is opened by its invoice).'
+                        'activated pack entered by hand with a value and '
+                        'without one does (a sold pack is opened by its '
+                        'invoice).'
                         % Pack(pack.id).rec_name))
             move = Pack(first.id).opening_move
             self.assertEqual((move.state, move.pack_posting, move.date),
