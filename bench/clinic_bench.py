@@ -615,9 +615,10 @@ class Bench:
             timings['rollforward'] / timings['host_balance'])
         timings['reconciliation_host_ratio'] = (
             timings['reconciliation'] / timings['host_balance'])
-        # What the two reports cannot go below without a balance kept per
-        # contract: the reconciliation states the host's own balance, and
-        # the 116(b) column needs each contract's opening and earnings.
+        # A reference: the host's own balance, which the reconciliation
+        # states, plus one grouping of the history per contract, which the
+        # 116(b) column needed before it grouped only the contracts that
+        # earned in the period.
         timings['floor'] = timings['host_balance'] + timings['per_contract']
         timings['floor_ratio'] = (
             (timings['rollforward'] + timings['reconciliation'])
