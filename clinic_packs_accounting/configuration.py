@@ -13,7 +13,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import PackPostingError
 
@@ -109,8 +109,8 @@ class Configuration(metaclass=PoolMeta):
 
     @classmethod
     def _check_pack_company(cls, names):
-        """Refuse a user's call on the pack settings of a company the user
-        does not work in.
+        """Refuse a user's call on the pack settings of a company that is
+        not one of the user's.
 
         The settings are per company, the company taken from the call's
         context, which the server does not check: without this an
@@ -123,9 +123,13 @@ class Configuration(metaclass=PoolMeta):
                 or company is None
                 or not set(names) & set(PACK_FIELDS + OPTIONAL_FIELDS)):
             return
-        # The companies the user works in now, as the record rules read
-        # them (the current one, or all the user's when so chosen).
-        if company not in Pool().get('res.user').get_companies():
+        # The user's companies: not res.user.get_companies, which reads the
+        # context's company as the user's current one, through a cache per
+        # user, differently on 7.0 and 8.0.
+        User = Pool().get('res.user')
+        with without_check_access():
+            companies = [c.id for c in User(transaction.user).companies]
+        if company not in companies:
             raise AccessError(gettext(
                     'clinic_packs_accounting.msg_pack_accounts_other_company'))
 
