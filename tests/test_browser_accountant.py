@@ -205,7 +205,7 @@ def test_accountant_posts_opening_of_early_pack(page, trytond_server):
         SPARE_BALANCE_ACCOUNT, {'company': company})
     desk = Client(trytond_server.url, trytond_server.database).login(
         *browser.FRONT_DESK)
-    (template, unit), = trytond_server.query(
+    (template, quantity), = trytond_server.query(
         "SELECT t.id, t.quantity FROM clinic_pack_template AS t "
         "WHERE t.name = %s", ("6 physiotherapy sessions",))
     (party,), = trytond_server.query(
@@ -215,7 +215,7 @@ def test_accountant_posts_opening_of_early_pack(page, trytond_server):
     pack_id, = desk.model('clinic.pack').create([{
                 'company': company, 'party': party, 'template': template,
                 'currency': currency, 'start_date': dt.date.today(),
-                'quantity': unit, 'amount': Decimal('180.00'),
+                'quantity': quantity, 'amount': Decimal('180.00'),
                 }])
     desk.button('clinic.pack', 'activate', [pack_id])
     pack = "SELECT number, opening_move FROM clinic_pack WHERE id = %s"

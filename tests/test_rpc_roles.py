@@ -6,8 +6,9 @@ The users (see tests/rpc_clinic.py): `frontdesk` (group Clinic Packs) and
 `packsadmin` (Clinic Packs and Clinic Packs Administration) of company A,
 the demo's Riverside Physio & Wellness; `accountant` (the demo's, with the
 Account groups); `deskb` (Clinic Packs) and `booksb` (the Account groups)
-of company B, Harbourside Clinic, only.  The allowed calls work; every forbidden call is refused with the
-modules' message (read from their message.xml) and writes nothing: the
+of company B, Harbourside Clinic, only.  The allowed calls work; every
+forbidden call is refused with the modules' message (read from their
+message.xml) and writes nothing: the
 row counts of the tables a call could touch and the rows it aims at are
 compared in SQL before and after.
 """
@@ -438,11 +439,11 @@ def test_frontdesk_issues_pack_by_hand(clinic, frontdesk, accountant, today):
     try:
         # The pack activated before: the accountant posts its opening
         # afterwards, the front desk may not.
-        before = clinic.snapshot((PACK.replace('.', '_'), early_id))
+        before = clinic.snapshot(('clinic_pack', early_id))
         error = refused(frontdesk.button, PACK, 'post_opening_balance',
             [early_id])
         assert_access_refused(error)
-        clinic.assert_unchanged(before, (PACK.replace('.', '_'), early_id))
+        clinic.assert_unchanged(before, ('clinic_pack', early_id))
         accountant.button(PACK, 'post_opening_balance', [early_id])
         (move,) = clinic.moves_of(PACK, early_id)
         assert clinic.pack(early_id)['opening_move'] == move
